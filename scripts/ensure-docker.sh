@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Make sure a Docker engine with BuildKit and the buildx plugin answers on this machine.
+#
+# Where `docker info` and `docker buildx version` already work (a laptop, a GitHub runner) this
+# does nothing. On a Debian machine without an engine it installs one beside the system, not
+# into it: Debian bookworm's own docker.io (20.10) carries BuildKit v0.8, too old for named
+# contexts and RUN --mount, so dockerd, containerd and buildx come from newer Debian suites,
+# fetched with a private apt state and unpacked under ENGINE_DIR; the system's apt sources are
+# left alone. Safe to run any number of times.
+set -euo pipefail
+
+ENGINE_DIR=${ENGINE_DIR:-/opt/python-deps-engine}
+ROOT="$ENGINE_DIR/root"
+LOG="$ENGINE_DIR/dockerd.log"
+# Newer suites than bookworm: dockerd 28.x and buildx 0.29 (sid), containerd 1.7 (trixie).
+NEW_PACKAGES=(docker.io/sid docker-buildx/sid containerd/trixie)
+# The rest of what dockerd needs is in bookworm itself.
+SYSTEM_PACKAGES=(runc iptables tini ca-certificates)
+
+say() { echo "ensure-docker: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+engine_ready() { docker info >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1; }
+
+if engine_ready; then
+  say "engine ready: $(docker version --format 'dockerd {{.Server.Version}}'), $(docker buildx version)"
+  exit 0
+fi
+
+[ -r /etc/debian_version ] && command -v apt-get >/dev/null ||
+  die "no Docker engine answers and this is not a Debian machine; install Docker Engine >= 23 with the buildx plugin (https://docs.docker.com/engine/install/) and run again"
+[ "$(id -u)" = 0 ] || die "no Docker engine answers; run this script as root (sudo $0) to install and start one"
+
+install_engine() {
+  say "installing dockerd, containerd and buildx under $ENGINE_DIR"
+  local state="$ENGINE_DIR/apt" debs="$ENGINE_DIR/debs"
+  mkdir -p "$state/lists/partial" "$debs"
+  printf 'deb http://deb.debian.org/debian %s main\n' trixie sid >"$state/sources.list"
+  local apt_private=(-o "Dir::State::Lists=$state/lists" -o "Dir::Etc::SourceList=$state/sources.list"
+    -o Dir::Etc::SourceParts=/dev/null -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+  apt-get "${apt_private[@]}" -qq update
+  (cd "$debs" && apt-get "${apt_private[@]}" -qq download "${NEW_PACKAGES[@]}")
+  rm -rf "$ROOT.new" && mkdir -p "$ROOT.new"
+  for deb in "$debs"/*.deb; do dpkg -x "$deb" "$ROOT.new"; done
+  rm -rf "$ROOT" && mv "$ROOT.new" "$ROOT"
+}
+
+install_system_packages() {
+  local missing=()
+  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  say "installing from the system's apt sources: ${missing[*]}"
+  apt-get -qq update
+  DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+link_buildx_plugin() {
+  # The docker client already on PATH looks for CLI plugins here.
+  mkdir -p /usr/local/lib/docker/cli-plugins
+  ln -sf "$ROOT/usr/libexec/docker/cli-plugins/docker-buildx" /usr/local/lib/docker/cli-plugins/docker-buildx
+}
+
+start_dockerd() {
+  # The containerd image store is what lets BuildKit export cache to a local directory or a
+  # registry, which the classic store cannot.
+  cat >"$ENGINE_DIR/daemon.json" <<'JSON'
+{ "features": { "containerd-snapshotter": true } }
+JSON
+  say "starting dockerd (log: $LOG)"
+  PATH="$ROOT/usr/sbin:$ROOT/usr/bin:$PATH" setsid dockerd --config-file "$ENGINE_DIR/daemon.json" \
+    >"$LOG" 2>&1 </dev/null &
+  for _ in $(seq 60); do
+    docker info >/dev/null 2>&1 && return
+    sleep 1
+  done
+  tail -n 20 "$LOG" >&2
+  die "dockerd did not answer within 60 s; its log is $LOG"
+}
+
+[ -x "$ROOT/usr/sbin/dockerd" ] || install_engine
+install_system_packages
+link_buildx_plugin
+pgrep -x dockerd >/dev/null || start_dockerd
+for _ in $(seq 30); do engine_ready && break; sleep 1; done
+engine_ready || die "the engine under $ENGINE_DIR does not answer; its log is $LOG"
+say "engine ready: $(docker version --format 'dockerd {{.Server.Version}}'), $(docker buildx version)"
