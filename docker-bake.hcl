@@ -1,0 +1,110 @@
+# Python dependency layer of the spark-k8s image family.
+#   docker buildx bake python-deps            base variant
+#   docker buildx bake all                    every variant
+#   docker buildx bake --list=targets         what each target is
+# Variables can be set from the environment: BASE_IMAGE=python:3.10-slim docker buildx bake
+
+variable "REGISTRY" {
+  description = "Prefix of the image names, with its trailing slash, e.g. ghcr.io/acme/"
+  default     = ""
+}
+
+variable "TAG" {
+  default = "latest"
+}
+
+variable "BASE_IMAGE" {
+  description = "Image the layer extends: any image with python3 and pip on PATH at PYTHON_VERSION, or target:python-base-debian for the hermetic Debian base built here"
+  default     = "spark-k8s-python-3.10:latest"
+}
+
+variable "PYTHON_VERSION" {
+  description = "Python version of BASE_IMAGE; selects the lock files"
+  default     = "3.10"
+  validation {
+    condition     = contains(PYTHON_VERSIONS, PYTHON_VERSION)
+    error_message = "PYTHON_VERSION must be one of the versions with lock files: 3.10, 3.11."
+  }
+}
+
+# The versions with lock files; scripts/lock.sh resolves for each.
+variable "PYTHON_VERSIONS" {
+  type    = list(string)
+  default = ["3.10", "3.11"]
+}
+
+variable "SPARK_VERSION" {
+  description = "Spark line of the image family (major.minor); pins pyspark and selects the lock files"
+  default     = "4.2"
+  validation {
+    condition     = SPARK_VERSION == "4.2"
+    error_message = "SPARK_VERSION must be a Spark line with lock files: 4.2."
+  }
+}
+
+variable "CA_BUNDLE" {
+  description = "PEM bundle that pip and uv trust in the build, e.g. a TLS-intercepting proxy's CA; handed over as a secret, never stored in a layer"
+  default     = ""
+}
+
+# A BASE_IMAGE of the form target:NAME is a target of this file, passed as a named context.
+function "base_image_name" {
+  params = [ref]
+  result = trimprefix(ref, "target:")
+}
+
+function "image" {
+  params = [name]
+  result = ["${REGISTRY}${name}:${TAG}"]
+}
+
+target "_common" {
+  context    = "docker/docker-intermediate/python-deps"
+  dockerfile = "Dockerfile"
+  args = {
+    BASE_IMAGE     = base_image_name(BASE_IMAGE)
+    PYTHON_VERSION = PYTHON_VERSION
+    SPARK_VERSION  = SPARK_VERSION
+  }
+  contexts = base_image_name(BASE_IMAGE) != BASE_IMAGE ? { (base_image_name(BASE_IMAGE)) = BASE_IMAGE } : {}
+  secret   = CA_BUNDLE != "" ? ["id=ca-bundle,src=${CA_BUNDLE}"] : []
+}
+
+target "python-base-debian" {
+  description = "Hermetic base: Debian bookworm with Python 3.11 in a virtual environment, from a local rootfs (scripts/debian-rootfs.sh)"
+  context     = "docker/docker-base/python-debian"
+  tags        = image("spark-k8s-python-3.11-debian")
+}
+
+# One target per variant, each a stage of the same Dockerfile; the block's name, "all", is
+# also the group that builds every variant.
+target "all" {
+  name        = "python-deps${variant.suffix}"
+  inherits    = ["_common"]
+  description = variant.description
+  target      = variant.stage
+  tags        = image("spark-k8s-python-deps${variant.suffix}")
+  matrix = {
+    variant = [
+      {
+        suffix      = ""
+        stage       = "base-deps"
+        description = "Base set: pandas, NumPy, pyarrow, PySpark, SQLAlchemy, psycopg2, scikit-learn, SciPy"
+      },
+      {
+        suffix      = "-gpu"
+        stage       = "gpu"
+        description = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
+      },
+      {
+        suffix      = "-iceberg"
+        stage       = "iceberg"
+        description = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
+      },
+    ]
+  }
+}
+
+group "default" {
+  targets = ["python-deps"]
+}
