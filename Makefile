@@ -1,0 +1,60 @@
+# Front door. On a fresh Debian machine `make build` and `make test` do all the set-up: a Docker
+# engine with buildx (scripts/ensure-docker.sh), the hermetic base image, the test tools.
+#
+#   make build    bake every variant (python-deps, python-deps-gpu, python-deps-iceberg)
+#   make test     build, then run the test suite against the images
+#   make lock     re-resolve the lock files after editing a requirements-*.txt
+#
+# By default the layer is built on the hermetic Debian base (Python 3.11), which needs no
+# registry. With a registry: make build BASE_IMAGE=python:3.10-slim-bookworm PYTHON_VERSION=3.10
+
+BASE_IMAGE     ?= target:python-base-debian
+PYTHON_VERSION ?= 3.11
+SPARK_VERSION  ?= 4.2
+BAKE_GROUP     ?= all
+# The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
+CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
+LOCK_PYTHONS   ?= 3.10 3.11
+LOCK_ARCHS     ?= amd64 arm64
+PYTEST_ARGS    ?= -n auto
+
+export BASE_IMAGE PYTHON_VERSION SPARK_VERSION BAKE_GROUP CA_BUNDLE
+
+VENV   := .venv
+TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
+ROOTFS := docker/docker-base/python-debian/rootfs.tar
+# The hermetic base is built from a local root filesystem; any other base is pulled.
+BASE_PREREQ := $(if $(filter target:python-base-debian,$(BASE_IMAGE)),$(ROOTFS))
+# Bake refuses to read a secret file outside the working directory unless allowed.
+BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE))))
+
+.PHONY: build test lock check-lock engine venv clean
+
+build: engine $(BASE_PREREQ)
+	docker buildx bake $(BAKE_ALLOW) $(BAKE_GROUP)
+
+test: build venv
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lock: venv
+	UV=$(VENV)/bin/uv scripts/lock.sh $(SPARK_VERSION) "$(LOCK_PYTHONS)" "$(LOCK_ARCHS)"
+
+check-lock: venv
+	UV=$(VENV)/bin/uv scripts/lock.sh --check $(SPARK_VERSION) "$(LOCK_PYTHONS)" "$(LOCK_ARCHS)"
+
+engine:
+	scripts/ensure-docker.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml $(TOOLS_LOCK)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r $(TOOLS_LOCK)
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --group test
+	touch $@
+
+$(ROOTFS): scripts/debian-rootfs.sh
+	scripts/debian-rootfs.sh $@
+
+clean:
+	rm -rf $(VENV) $(ROOTFS)
