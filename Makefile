@@ -4,6 +4,7 @@
 #   make build    bake every variant (python-deps, python-deps-gpu, python-deps-iceberg)
 #   make test     build, then run the test suite against the images
 #   make lock     re-resolve the lock files after editing a requirements-*.txt
+#   make check-lock  fail if a lock is stale against its inputs (also a test)
 #
 # By default the layer is built on the hermetic Debian base (Python 3.11), which needs no
 # registry. With a registry: make build BASE_IMAGE=python:3.10-slim-bookworm PYTHON_VERSION=3.10
@@ -14,11 +15,9 @@ SPARK_VERSION  ?= 4.2
 BAKE_GROUP     ?= all
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
-LOCK_PYTHONS   ?= 3.10 3.11
-LOCK_ARCHS     ?= amd64 arm64
 PYTEST_ARGS    ?= -n auto
 
-export BASE_IMAGE PYTHON_VERSION SPARK_VERSION BAKE_GROUP CA_BUNDLE
+export BASE_IMAGE PYTHON_VERSION SPARK_VERSION CA_BUNDLE
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
@@ -33,14 +32,17 @@ BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE))))
 build: engine $(BASE_PREREQ)
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_GROUP)
 
+# The test images (tests/docker-bake.hcl) are baked here too, so that their progress shows;
+# the harness's own bake then finds everything cached.
 test: build venv
+	docker buildx bake $(BAKE_ALLOW) --file docker-bake.hcl --file tests/docker-bake.hcl test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lock: venv
-	UV=$(VENV)/bin/uv scripts/lock.sh $(SPARK_VERSION) "$(LOCK_PYTHONS)" "$(LOCK_ARCHS)"
+lock: engine venv
+	UV=$(VENV)/bin/uv scripts/lock.sh
 
-check-lock: venv
-	UV=$(VENV)/bin/uv scripts/lock.sh --check $(SPARK_VERSION) "$(LOCK_PYTHONS)" "$(LOCK_ARCHS)"
+check-lock: engine venv
+	UV=$(VENV)/bin/uv scripts/lock.sh --check
 
 engine:
 	scripts/ensure-docker.sh

@@ -27,19 +27,47 @@ variable "PYTHON_VERSION" {
   }
 }
 
-# The versions with lock files; scripts/lock.sh resolves for each.
+# The versions with lock files: scripts/lock.sh resolves every Spark line for every Python.
 variable "PYTHON_VERSIONS" {
   type    = list(string)
   default = ["3.10", "3.11"]
+}
+
+variable "SPARK_VERSIONS" {
+  type    = list(string)
+  default = ["4.2"]
 }
 
 variable "SPARK_VERSION" {
   description = "Spark line of the image family (major.minor); pins pyspark and selects the lock files"
   default     = "4.2"
   validation {
-    condition     = SPARK_VERSION == "4.2"
+    condition     = contains(SPARK_VERSIONS, SPARK_VERSION)
     error_message = "SPARK_VERSION must be a Spark line with lock files: 4.2."
   }
+}
+
+# The variants: one Dockerfile stage each, named python-deps${suffix}. The test harness's bake
+# file (tests/docker-bake.hcl) builds a test image on each.
+variable "VARIANTS" {
+  type = list(object({ suffix = string, stage = string, description = string }))
+  default = [
+    {
+      suffix      = ""
+      stage       = "base-deps"
+      description = "Base set: pandas, NumPy, pyarrow, PySpark, SQLAlchemy, psycopg2, scikit-learn, SciPy"
+    },
+    {
+      suffix      = "-gpu"
+      stage       = "gpu"
+      description = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
+    },
+    {
+      suffix      = "-iceberg"
+      stage       = "iceberg"
+      description = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
+    },
+  ]
 }
 
 variable "CA_BUNDLE" {
@@ -85,23 +113,7 @@ target "all" {
   target      = variant.stage
   tags        = image("spark-k8s-python-deps${variant.suffix}")
   matrix = {
-    variant = [
-      {
-        suffix      = ""
-        stage       = "base-deps"
-        description = "Base set: pandas, NumPy, pyarrow, PySpark, SQLAlchemy, psycopg2, scikit-learn, SciPy"
-      },
-      {
-        suffix      = "-gpu"
-        stage       = "gpu"
-        description = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
-      },
-      {
-        suffix      = "-iceberg"
-        stage       = "iceberg"
-        description = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
-      },
-    ]
+    variant = VARIANTS
   }
 }
 

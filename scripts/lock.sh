@@ -7,19 +7,30 @@
 # stages only ever add packages on top of base-deps. Existing locks are the resolver's
 # preferences: a re-run changes nothing unless an input changed.
 #
-# Usage: lock.sh [--check] SPARK_VERSION "PYTHON_VERSION..." "ARCH..."
+# The Spark lines and Python versions are the bake file's SPARK_VERSIONS and PYTHON_VERSIONS.
+#
+# Usage: lock.sh [--check]
 #   --check  resolve into a scratch folder and fail if any lock differs (stale lock)
+# Environment: ARCHS (default "amd64 arm64"), UV (default uv)
 set -euo pipefail
 
 check=false
-if [ "${1:-}" = --check ]; then check=true; shift; fi
-spark=${1:?usage: $0 [--check] SPARK_VERSION PYTHON_VERSIONS ARCHS}
-read -r -a pythons <<<"${2:?python versions}"
-read -r -a archs <<<"${3:?architectures}"
+if [ "${1:-}" = --check ]; then check=true; fi
+read -r -a archs <<<"${ARCHS:-amd64 arm64}"
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+bake_list() { # VARIABLE: the values of a list variable of the bake file, space-separated
+  docker buildx bake --file "$here/docker-bake.hcl" --list=type=variables,format=json 2>/dev/null |
+    python3 -c 'import json, sys; print(" ".join(json.loads({v["name"]: v["value"] for v in json.load(sys.stdin)}[sys.argv[1]])))' "$1"
+}
+read -r -a sparks <<<"$(bake_list SPARK_VERSIONS)"
+read -r -a pythons <<<"$(bake_list PYTHON_VERSIONS)"
+[ ${#sparks[@]} -gt 0 ] && [ ${#pythons[@]} -gt 0 ] ||
+  { echo "lock: cannot read SPARK_VERSIONS and PYTHON_VERSIONS from docker-bake.hcl; is docker buildx installed (make engine)?" >&2; exit 2; }
 deps="$here/docker/docker-intermediate/python-deps"
-uv=${UV:-uv}
+# Absolute, since the resolver runs in a scratch folder.
+uv=$(command -v "${UV:-uv}") || { echo "lock: uv not found; run 'make venv' or set UV" >&2; exit 2; }
+uv=$(readlink -f "$uv")
 declare -A platform=([amd64]=x86_64-manylinux_2_28 [arm64]=aarch64-manylinux_2_28)
 declare -A inputs=(
   [gpu-iceberg]="requirements-base.txt requirements-gpu.txt requirements-iceberg.txt"
@@ -33,35 +44,42 @@ declare -A inputs=(
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cp "$deps"/requirements-*.txt "$scratch/"
-echo "pyspark==$spark.*" >"$scratch/spark-line.txt"
 
 compile() { # OUT CONSTRAINTS INPUT...
   local out=$1 constraints=$2; shift 2
   (cd "$scratch" && "$uv" pip compile --quiet --generate-hashes --no-header \
     --python-version "$py" --python-platform "${platform[$arch]}" \
-    --constraint spark-line.txt ${constraints:+--constraint "$constraints"} \
+    --constraint "spark-$spark.txt" ${constraints:+--constraint "$constraints"} \
     --output-file "$out" "$@")
 }
 
+lock_folder() { # SPARK PYTHON ARCH: resolve one folder of locks; with --check, compare it
+  local spark=$1 py=$2 arch=$3
+  [ -n "${platform[$arch]:-}" ] || { echo "lock: unknown architecture '$arch' (known: ${!platform[*]})" >&2; exit 2; }
+  local rel="locks/spark-$spark/python-$py/linux-$arch"
+  local dir="$deps/$rel"
+  mkdir -p "$scratch/$rel"
+  # Start from the committed locks so that the resolver keeps their pins.
+  if [ -d "$dir" ]; then cp "$dir"/*.txt "$scratch/$rel/"; fi
+  echo "lock: $rel" >&2
+  compile "$rel/gpu-iceberg.txt" "" ${inputs[gpu-iceberg]}
+  for stage in base gpu iceberg; do
+    compile "$rel/$stage.txt" "$rel/gpu-iceberg.txt" ${inputs[$stage]}
+  done
+  if $check; then
+    diff -r -q "$dir" "$scratch/$rel" >/dev/null 2>&1 || stale+=("$rel")
+  else
+    mkdir -p "$dir" && cp "$scratch/$rel"/*.txt "$dir/"
+  fi
+}
+
 stale=()
-for py in "${pythons[@]}"; do
-  for arch in "${archs[@]}"; do
-    [ -n "${platform[$arch]:-}" ] || { echo "lock: unknown architecture '$arch' (known: ${!platform[*]})" >&2; exit 2; }
-    rel="locks/spark-$spark/python-$py/linux-$arch"
-    dir="$deps/$rel" out="$rel"
-    mkdir -p "$scratch/$out"
-    # Start from the committed locks so that the resolver keeps their pins.
-    if [ -d "$dir" ]; then cp "$dir"/*.txt "$scratch/$out/" 2>/dev/null || true; fi
-    echo "lock: $rel" >&2
-    compile "$out/gpu-iceberg.txt" "" ${inputs[gpu-iceberg]}
-    for stage in base gpu iceberg; do
-      compile "$out/$stage.txt" "$out/gpu-iceberg.txt" ${inputs[$stage]}
+for spark in "${sparks[@]}"; do
+  echo "pyspark==$spark.*" >"$scratch/spark-$spark.txt"
+  for py in "${pythons[@]}"; do
+    for arch in "${archs[@]}"; do
+      lock_folder "$spark" "$py" "$arch"
     done
-    if $check; then
-      diff -r -q "$dir" "$scratch/$out" >/dev/null 2>&1 || stale+=("$rel")
-    else
-      mkdir -p "$dir" && cp "$scratch/$out"/*.txt "$dir/"
-    fi
   done
 done
 
