@@ -1,0 +1,13 @@
+# Test-only images, baked by the test harness together with ../docker-bake.hcl: each variant
+# plus what its runtime tests need and the layer itself must not carry, a Java runtime for a
+# local Spark session and a PostgreSQL server.
+target "test" {
+  name        = "python-deps${variant.suffix}-test"
+  description = "Test image: python-deps${variant.suffix} + Java 17 + PostgreSQL"
+  context     = "tests/images/runtime"
+  contexts    = { variant = "target:python-deps${variant.suffix}" }
+  tags        = image("spark-k8s-python-deps${variant.suffix}-test")
+  matrix = {
+    variant = VARIANTS
+  }
+}
