@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from conftest import ROOT, STAGE_PARENT, bake_definition
+from conftest import ROOT, STAGES, bake_definition
 
 VARIANT_TARGETS = {"python-deps": "base-deps", "python-deps-gpu": "gpu", "python-deps-iceberg": "iceberg"}
 
@@ -21,6 +21,5 @@ def test_stages_stack_as_the_harness_assumes():
     dockerfile = Path(ROOT, target["context"], target["dockerfile"]).read_text()
     parents = dict((stage, base) for base, stage in re.findall(r"^FROM\s+(\S+)\s+AS\s+(\S+)", dockerfile, re.M))
     assert parents["base-deps"] == "${BASE_IMAGE}"
-    assert {stage: parents[stage] for stage in STAGE_PARENT if stage != "base-deps"} == {
-        stage: parent for stage, parent in STAGE_PARENT.items() if stage != "base-deps"
-    }
+    children = {name: stage.parent for name, stage in STAGES.items() if stage.parent}
+    assert {name: parents[name] for name in children} == children
