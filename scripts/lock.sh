@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Resolve the requirement sets into hashed lock files, one folder per Spark line, Python
 # version and architecture:
-#   locks/spark-S/python-V/linux-ARCH/{gpu-iceberg,base,gpu,iceberg}.txt
+#   locks/spark-S/python-V/linux-ARCH/{gpu-iceberg,base,base-*,gpu,iceberg}.txt
 # gpu-iceberg.txt is the joint resolution of all sets; every other lock is resolved under it as
 # a constraint, so a base package has the same version in every variant and the gpu and iceberg
 # stages only ever add packages on top of base-deps. Existing locks are the resolver's
@@ -39,6 +39,15 @@ declare -A inputs=(
   [iceberg]="requirements-base.txt requirements-iceberg.txt"
 )
 
+# The base-deps stage installs its lock in layers, each under the spec's 500 MB, ordered by
+# how rarely they change: PySpark first (it moves only with the Spark line), then the dataframe
+# core, then base.txt itself, which adds what is left. Each layer's lock is the closure of its
+# packages, resolved under base.txt as a constraint, so its pins are base.txt's.
+declare -A base_layers=(
+  [base-spark]="pyspark"
+  [base-dataframes]="pandas pyarrow numpy"
+)
+
 # Resolve in a scratch copy of the inputs, under stable relative names, so that the "via"
 # annotations in the locks name the inputs and not a temporary path.
 scratch=$(mktemp -d)
@@ -47,7 +56,7 @@ cp "$deps"/requirements-*.txt "$scratch/"
 
 compile() { # OUT CONSTRAINTS INPUT...
   local out=$1 constraints=$2; shift 2
-  (cd "$scratch" && "$uv" pip compile --quiet --generate-hashes --no-header \
+  (cd "$scratch" && "$uv" pip compile --quiet --generate-hashes --no-header --config-file "$deps/uv.toml" \
     --python-version "$py" --python-platform "${platform[$arch]}" \
     --constraint "spark-$spark.txt" ${constraints:+--constraint "$constraints"} \
     --output-file "$out" "$@")
@@ -65,6 +74,10 @@ lock_folder() { # SPARK PYTHON ARCH: resolve one folder of locks; with --check, 
   compile "$rel/gpu-iceberg.txt" "" ${inputs[gpu-iceberg]}
   for stage in base gpu iceberg; do
     compile "$rel/$stage.txt" "$rel/gpu-iceberg.txt" ${inputs[$stage]}
+  done
+  for layer in "${!base_layers[@]}"; do
+    tr ' ' '\n' <<<"${base_layers[$layer]}" >"$scratch/$layer.in"
+    compile "$rel/$layer.txt" "$rel/base.txt" "$layer.in"
   done
   if $check; then
     diff -r -q "$dir" "$scratch/$rel" >/dev/null 2>&1 || stale+=("$rel")
