@@ -14,10 +14,9 @@ import json
 import os
 import re
 import subprocess
-import tarfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Callable
@@ -25,6 +24,8 @@ from typing import Callable
 import pytest
 from filelock import FileLock
 from python_on_whales import DockerException, docker
+
+from tests.layers import Layer, read_layers
 
 ROOT = Path(__file__).parent
 BAKE_FILES = [ROOT / "docker-bake.hcl", ROOT / "tests" / "docker-bake.hcl"]
@@ -97,7 +98,8 @@ def normalize(name: str) -> str:
 
 @cache
 def engine_arch() -> str:
-    return {"x86_64": "amd64", "aarch64": "arm64"}.get(docker.info().architecture, docker.info().architecture)
+    arch = docker.info().architecture
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(arch, arch)
 
 
 @cache
@@ -145,8 +147,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def once(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[[str, Callable[[Path], dict]], dict]:
     """once(name, produce): produce(folder)'s JSON result, computed by the first worker to ask
-    and read from disk by the others. A failure is recorded like a result, so that it is
-    reported, not retried, by every worker."""
+    and read from disk by the others. A failure is recorded like a result ({"error": ...}), so
+    that no other worker retries it."""
     shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
 
     def compute_once(name: str, produce: Callable[[Path], dict]) -> dict:
@@ -156,7 +158,19 @@ def once(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Callable[[
                 result_file.write_text(json.dumps(produce(shared)))
         return json.loads(result_file.read_text())
 
+    compute_once.folder = shared
     return compute_once
+
+
+def report_once(claim: Path, error: str) -> None:
+    """Fail the first test to meet a shared failure, with its error; skip the others, which
+    would only repeat it. The run still fails, on that one test. Raised from function-scoped
+    fixtures only: pytest re-raises a session fixture's failure in every test that uses it."""
+    try:
+        claim.open("x").close()
+    except FileExistsError:
+        pytest.skip(f"not run: {error.splitlines()[0]} (reported once, by the first test that needed it)")
+    pytest.fail(error, pytrace=False)
 
 
 def bake(folder: Path) -> dict:
@@ -172,18 +186,20 @@ def bake(folder: Path) -> dict:
     except DockerException as error:
         log = (error.stderr or error.stdout or "").strip().splitlines()
         errors = [line for line in log if line.startswith("ERROR")]
-        return {"error": "\n".join([*errors, "", "last lines of the build log:", *log[-30:]])}
+        summary = f"docker buildx bake {' '.join(BAKE_TARGETS)} failed: " + ("; ".join(errors) or "see its log")
+        return {"error": "\n".join([summary, "", "last lines of the build log:", *log[-30:]])}
     metadata = json.loads(metadata_file.read_text())
     # Targets built only as another's base (python-base-debian) are in the metadata, untagged.
     return {"images": {name: data["image.name"].split(",")[0] for name, data in metadata.items() if "image.name" in data}}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def images(once) -> dict[str, str]:
-    """Image name of each bake target, baked once for all workers."""
+    """Image name of each bake target, baked once for all workers; a failed bake fails the
+    first test that needs it."""
     result = once("bake", bake)
     if "error" in result:
-        pytest.fail(f"docker buildx bake {' '.join(BAKE_TARGETS)} failed:\n{result['error']}", pytrace=False)
+        report_once(once.folder / "bake.reported", result["error"])
     return result["images"]
 
 
@@ -214,49 +230,32 @@ def installed_versions(image: str) -> dict[str, str]:
     return json.loads(run_in(image, "python3", "/units/installed_versions.py"))
 
 
-def list_layers(image: str) -> list[dict]:
-    """Each layer of an image, bottom first: its blob digest and {path: size} of the files it
-    writes; a deletion (whiteout) is listed as the deleted path with size -1.
+@pytest.fixture(scope="session")
+def layers(once) -> Callable[[str], list[Layer]]:
+    """layers(image): the image's layers (tests/layers.py), read once per image for all workers."""
 
-    Streams `docker image save` once, so it works with any engine and driver, and needs no disk."""
-    save = subprocess.Popen(["docker", "image", "save", image], stdout=subprocess.PIPE)
-    blobs, manifest = {}, None
-    with tarfile.open(fileobj=save.stdout, mode="r|") as archive:
-        for member in archive:
-            if member.name == "manifest.json":
-                manifest = json.load(archive.extractfile(member))
-            elif member.isfile() and member.name.startswith("blobs/") and member.size > 1024:
-                try:
-                    with tarfile.open(fileobj=archive.extractfile(member), mode="r|*") as layer:
-                        blobs[member.name] = {
-                            entry.name.replace(".wh.", "") if ".wh." in entry.name else entry.name:
-                            (-1 if ".wh." in entry.name else entry.size)
-                            for entry in layer
-                            if not entry.isdir()
-                        }
-                except tarfile.ReadError:
-                    pass  # a config or manifest blob, not a layer
-    if save.wait() != 0 or manifest is None:
-        raise RuntimeError(f"docker image save {image} failed (exit {save.returncode})")
-    return [{"digest": name.rsplit("/", 1)[-1], "files": blobs[name]} for name in manifest[0]["Layers"]]
+    def read_once(image: str) -> list[Layer]:
+        key = "layers-" + re.sub(r"[^A-Za-z0-9_.-]", "_", image)
+        result = once(key, lambda _: {"layers": [asdict(layer) for layer in read_layers(image)]})
+        return [Layer(**layer) for layer in result["layers"]]
+
+    return read_once
 
 
 @pytest.fixture(scope="session")
-def layers(once) -> Callable[[str], list[dict]]:
-    """layers(image): list_layers(image), computed once per image for all workers."""
-    return lambda image: once(f"layers-{image.replace('/', '_').replace(':', '_')}", lambda _: {"layers": list_layers(image)})["layers"]
-
-
-@pytest.fixture(scope="session")
-def postgres(images: dict[str, str]):
+def postgres(once):
     """A PostgreSQL server in a container of the base test image. Clients join its network
     namespace (`--network container:NAME`) and reach it at 127.0.0.1:5432: loopback only."""
+    baked = once("bake", bake)
+    if "error" in baked:
+        yield None  # the `images` fixture of the same test reports the failed bake
+        return
     name = f"python-deps-test-postgres-{uuid.uuid4().hex[:8]}"
     server = (
         'bin=$(echo /usr/lib/postgresql/*/bin) && "$bin/initdb" -D /tmp/pg -U postgres -A trust >/dev/null'
         ' && exec "$bin/postgres" -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'
     )
-    docker.run(images["python-deps-test"], ["sh", "-c", server], detach=True, name=name, user="postgres", remove=True)
+    docker.run(baked["images"]["python-deps-test"], ["sh", "-c", server], detach=True, name=name, user="postgres", remove=True)
     try:
         for _ in range(60):
             probe = subprocess.run(["docker", "exec", name, "sh", "-c", "$(echo /usr/lib/postgresql/*/bin)/pg_isready -h 127.0.0.1"], capture_output=True)
@@ -270,16 +269,21 @@ def postgres(images: dict[str, str]):
         docker.container.remove(name, force=True)
 
 
-@pytest.fixture(scope="session")
-def gpu_available(images: dict[str, str], request: pytest.FixtureRequest) -> None:
-    """Skip (or, with --require-gpu, fail) unless `docker run --gpus all` works on this engine."""
-    probe_image = images["python-deps"]
+def probe_gpu(image: str) -> dict:
+    """Whether `docker run --gpus all` works here: {} if it does, else {"reason": ...}."""
     # python-on-whales does not capture `docker run`'s stderr, which holds the engine's reason.
-    probe = subprocess.run(
-        ["docker", "run", "--rm", "--gpus", "all", probe_image, "true"], capture_output=True, text=True
-    )
-    if probe.returncode != 0:
-        reason = f"`docker run --gpus all` does not work here: {probe.stderr.strip().splitlines()[0]}"
+    probe = subprocess.run(["docker", "run", "--rm", "--gpus", "all", image, "true"], capture_output=True, text=True)
+    if probe.returncode == 0:
+        return {}
+    return {"reason": f"`docker run --gpus all` does not work here: {probe.stderr.strip().splitlines()[0]}"}
+
+
+@pytest.fixture
+def gpu_available(once, images: dict[str, str], request: pytest.FixtureRequest) -> None:
+    """Skip (or, with --require-gpu, fail) unless `docker run --gpus all` works on this engine.
+    Probed once per session."""
+    probe = once("gpu-probe", lambda _: probe_gpu(images["python-deps"]))
+    if "reason" in probe:
         if request.config.getoption("--require-gpu"):
-            pytest.fail(f"--require-gpu: {reason}", pytrace=False)
-        pytest.skip(reason)
+            pytest.fail(f"--require-gpu: {probe['reason']}", pytrace=False)
+        pytest.skip(probe["reason"])

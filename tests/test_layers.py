@@ -1,20 +1,77 @@
-"""The gpu and iceberg stages sit on the base-deps layers and only add to them."""
+"""Layers: shared with base-deps, within their size budgets, free of waste, caches and secrets."""
+
+import hashlib
+import os
+import re
+import tomllib
+from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.stage("base-deps")
+from conftest import ROOT
+
+BUDGETS = tomllib.loads((ROOT / "tests" / "layer_budgets.toml").read_text())
+MB = 10**6
+# What a package manager or a build leaves behind and no layer should keep.
+LEFTOVERS = re.compile(
+    r"^tmp/|(^|/)(\.cache/(pip|uv)/|var/cache/apt/archives/.+\.deb$|var/lib/apt/lists/[^/]+_Packages|run/secrets/)"
+)
+
+
+def own_layers(layers, target_image, parent_image=None):
+    """The layers a target adds: above its parent's, or above the base image for base-deps (the
+    layers up from the first install-locked step)."""
+    all_layers = layers(target_image)
+    if parent_image:
+        return all_layers[len(layers(parent_image)) :]
+    first = next(i for i, layer in enumerate(all_layers) if "install-locked" in layer.instruction)
+    return all_layers[first:]
+
+
+@pytest.fixture
+def added(variant, image, images, layers):
+    parent = None if variant.stage == "base-deps" else images["python-deps"]
+    return own_layers(layers, image, parent)
 
 
 def test_variant_starts_with_the_base_deps_layers(variant, image, images, layers):
-    base = [layer["digest"] for layer in layers(images["python-deps"])]
-    own = [layer["digest"] for layer in layers(image)]
+    base = [layer.digest for layer in layers(images["python-deps"])]
+    own = [layer.digest for layer in layers(image)]
     assert own[: len(base)] == base, f"{variant} does not share the python-deps layers: {own} vs {base}"
 
 
-def test_variant_layers_shadow_no_base_deps_file(variant, image, images, layers):
-    base_files = {path for layer in layers(images["python-deps"]) for path in layer["files"]}
-    added = layers(image)[len(layers(images["python-deps"])) :]
-    shadowed = sorted(path for layer in added for path in layer["files"] if path in base_files)
-    assert not shadowed, (
-        f"{variant}: {len(shadowed)} base-deps files rewritten or deleted by its own layers, e.g. {shadowed[:10]}"
-    )
+def test_layers_within_budget(variant, added):
+    budget = BUDGETS[variant.target]
+    for layer in added:
+        top = ", ".join(f"{name} {size / MB:.0f} MB" for name, size in layer.largest_entries())
+        assert layer.size <= budget["layer"] * MB, (
+            f"{variant}: layer {layer.size / MB:.0f} MB > budget {budget['layer']} MB "
+            f"(tests/layer_budgets.toml), made by `{layer.instruction[:120]}`; largest: {top}"
+        )
+    total = sum(layer.size for layer in added)
+    assert total <= budget["total"] * MB, f"{variant}: layers {total / MB:.0f} MB > total budget {budget['total']} MB"
+
+
+def test_no_layer_rewrites_or_deletes_a_lower_layers_file(variant, image, layers, added):
+    """No wasted bytes: a file a lower layer wrote is never overwritten or deleted above it.
+    For gpu and iceberg this also means they never shadow a base-deps file."""
+    all_layers = layers(image)
+    for layer in added:
+        below = all_layers[: all_layers.index(layer)]
+        lower_files = {path: size for lower in below for path, size in lower.files.items()}
+        shadowed = sorted(path for path in layer.files if path in lower_files)
+        wasted = sum(max(lower_files[path], 0) for path in shadowed)
+        assert not shadowed, (
+            f"{variant}: wasted-bytes={wasted} in {len(shadowed)} files written below and rewritten or deleted by "
+            f"`{layer.instruction[:100]}`, e.g. {shadowed[:8]}"
+        )
+
+
+def test_no_package_cache_build_secret_or_ca_bundle_in_layers(variant, added):
+    ca_bundle = os.environ.get("CA_BUNDLE")
+    ca_digest = hashlib.sha256(Path(ca_bundle).read_bytes()).hexdigest() if ca_bundle else None
+    for layer in added:
+        leftovers = sorted(path for path in layer.files if LEFTOVERS.search(path))
+        assert not leftovers, f"{variant}: caches or secrets left in `{layer.instruction[:100]}`: {leftovers[:8]}"
+        leaked = sorted(path for path, digest in layer.certificates.items() if digest == ca_digest)
+        assert not leaked, f"{variant}: the build's CA bundle ({ca_bundle}) is stored in the image at {leaked}"

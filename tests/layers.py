@@ -1,0 +1,141 @@
+"""What an image is made of, layer by layer, read by streaming `docker image save`: the files
+each layer writes or deletes, its compressed and uncompressed bytes, and the instruction that
+made it. Works with any engine and buildx driver, and needs no disk.
+
+Used by the layer tests, and on its own as the size report (`make sizes`):
+    python tests/layers.py [--json] [IMAGE...]    default: the images of the bake group "all"
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import re
+import subprocess
+import sys
+import tarfile
+from dataclasses import asdict, dataclass
+
+# Files whose content is hashed while listing, to find a CA bundle that leaked into a layer.
+CERTIFICATE = re.compile(r"\.(pem|crt|cer)$")
+SITE_PACKAGES = re.compile(r"/site-packages/([^/]+)")
+
+
+@dataclass
+class Layer:
+    digest: str
+    compressed: int
+    instruction: str
+    files: dict[str, int]  # path: bytes; a deletion (whiteout) is the deleted path with -1
+    certificates: dict[str, str]  # path: sha256, for CERTIFICATE files
+
+    @property
+    def size(self) -> int:
+        return sum(size for size in self.files.values() if size > 0)
+
+    def largest_entries(self, count: int = 5) -> list[tuple[str, int]]:
+        """The site-packages entries (packages, their .dist-info) that weigh most in this layer."""
+        totals: dict[str, int] = {}
+        for path, size in self.files.items():
+            match = SITE_PACKAGES.search("/" + path)
+            if match and size > 0:
+                totals[match.group(1)] = totals.get(match.group(1), 0) + size
+        return sorted(totals.items(), key=lambda item: -item[1])[:count]
+
+
+def read_layers(image: str) -> list[Layer]:
+    """The layers of an image, bottom first."""
+    save = subprocess.Popen(["docker", "image", "save", image], stdout=subprocess.PIPE)
+    listings, small_blobs, manifest = {}, {}, None
+    with tarfile.open(fileobj=save.stdout, mode="r|") as archive:
+        for member in archive:
+            if member.name == "manifest.json":
+                manifest = json.load(archive.extractfile(member))
+            elif member.isfile() and member.name.startswith("blobs/"):
+                blob = archive.extractfile(member)
+                if member.size < 1 << 20:  # configs and manifests are JSON; keep them, they are small
+                    small_blobs[member.name] = blob.read()
+                    blob = io.BytesIO(small_blobs[member.name])
+                try:
+                    files, certificates = list_tar(blob)
+                except tarfile.ReadError:
+                    continue  # not a layer
+                listings[member.name] = (member.size, files, certificates)
+    if save.wait() != 0 or manifest is None:
+        raise RuntimeError(f"`docker image save {image}` failed (exit {save.returncode})")
+    config = json.loads(small_blobs[manifest[0]["Config"]])
+    instructions = [short(entry.get("created_by", "")) for entry in config["history"] if not entry.get("empty_layer")]
+    layers = []
+    for name, instruction in zip(manifest[0]["Layers"], instructions):
+        compressed, files, certificates = listings[name]
+        layers.append(Layer(name.rsplit("/", 1)[-1], compressed, instruction, files, certificates))
+    return layers
+
+
+def list_tar(blob) -> tuple[dict[str, int], dict[str, str]]:
+    files, certificates = {}, {}
+    with tarfile.open(fileobj=blob, mode="r|*") as layer:
+        for entry in layer:
+            if entry.isdir():
+                continue
+            name = entry.name.replace(".wh.", "")
+            files[name] = -1 if ".wh." in entry.name else entry.size
+            if entry.isfile() and CERTIFICATE.search(name):
+                certificates[name] = hashlib.sha256(layer.extractfile(entry).read()).hexdigest()
+    return files, certificates
+
+
+def short(created_by: str) -> str:
+    """The Dockerfile instruction, without BuildKit's build-arg prefix and shell wrapper."""
+    text = re.sub(r"^RUN \|\d+ (\S+=\S* )*", "RUN ", created_by)
+    return re.sub(r"/bin/sh -c |\s*# buildkit$", "", text).strip()
+
+
+def report(images: list[str]) -> list[dict]:
+    return [
+        {
+            "image": image,
+            "layers": [
+                {
+                    "digest": layer.digest,
+                    "bytes": layer.size,
+                    "compressed_bytes": layer.compressed,
+                    "instruction": layer.instruction,
+                    "largest_site_packages_entries": dict(layer.largest_entries()),
+                }
+                for layer in read_layers(image)
+            ],
+        }
+        for image in images
+    ]
+
+
+def bake_images(group: str) -> list[str]:
+    """The first tag of each target of a group of docker-bake.hcl."""
+    printed = subprocess.run(["docker", "buildx", "bake", "--print", group], capture_output=True, text=True, check=True)
+    return [target["tags"][0] for target in json.loads(printed.stdout)["target"].values()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("images", nargs="*", help='default: the images of the bake group "all"')
+    args = parser.parse_args()
+    result = report(args.images or bake_images("all"))
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        return
+    for image in result:
+        print(f"\n{image['image']}")
+        print(f"  {'MB':>8} {'MB gz':>8}  instruction / largest site-packages entries (MB)")
+        for layer in image["layers"]:
+            print(f"  {layer['bytes'] / 1e6:8.1f} {layer['compressed_bytes'] / 1e6:8.1f}  {layer['instruction'][:90]}")
+            entries = ", ".join(f"{name} {size / 1e6:.0f}" for name, size in layer["largest_site_packages_entries"].items())
+            if entries:
+                print(f"  {'':8} {'':8}    {entries}")
+
+
+if __name__ == "__main__":
+    main()
