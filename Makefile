@@ -2,7 +2,8 @@
 # engine with buildx (scripts/ensure-docker.sh), the hermetic base image, the test tools.
 #
 #   make build    bake every variant (python-deps, python-deps-gpu, python-deps-iceberg)
-#   make test     build, then run the test suite against the images
+#   make test     build, then run the test suite against the images (reports/junit.xml)
+#   make sizes    size report per image and layer (reports/sizes.json)
 #   make lock     re-resolve the lock files after editing a requirements-*.txt
 #   make check-lock  fail if a lock is stale against its inputs (also a test)
 #
@@ -15,7 +16,7 @@ SPARK_VERSION  ?= 4.2
 BAKE_GROUP     ?= all
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
-PYTEST_ARGS    ?= -n auto
+PYTEST_ARGS    ?= -n auto --junitxml=reports/junit.xml
 
 export BASE_IMAGE PYTHON_VERSION SPARK_VERSION CA_BUNDLE
 
@@ -27,7 +28,7 @@ BASE_PREREQ := $(if $(filter target:python-base-debian,$(BASE_IMAGE)),$(ROOTFS))
 # Bake refuses to read a secret file outside the working directory unless allowed.
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE))))
 
-.PHONY: build test lock check-lock engine venv clean
+.PHONY: build test sizes lock check-lock engine venv clean
 
 build: engine $(BASE_PREREQ)
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_GROUP)
@@ -37,6 +38,11 @@ build: engine $(BASE_PREREQ)
 test: build venv
 	docker buildx bake $(BAKE_ALLOW) --file docker-bake.hcl --file tests/docker-bake.hcl test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Per image and layer: bytes, compressed bytes, instruction, largest packages; JSON for CI too.
+sizes: build venv
+	$(VENV)/bin/python tests/layers.py
+	mkdir -p reports && $(VENV)/bin/python tests/layers.py --json >reports/sizes.json
 
 lock: engine venv
 	UV=$(VENV)/bin/uv scripts/lock.sh
@@ -59,4 +65,4 @@ $(ROOTFS): scripts/debian-rootfs.sh
 	scripts/debian-rootfs.sh $@
 
 clean:
-	rm -rf $(VENV) $(ROOTFS)
+	rm -rf $(VENV) $(ROOTFS) reports
