@@ -41,8 +41,7 @@ test: build venv
 
 # Per image and layer: bytes, compressed bytes, instruction, largest packages; JSON for CI too.
 sizes: build venv
-	$(VENV)/bin/python tests/layers.py
-	mkdir -p reports && $(VENV)/bin/python tests/layers.py --json >reports/sizes.json
+	mkdir -p reports && $(VENV)/bin/python tests/layers.py --json reports/sizes.json
 
 lock: engine venv
 	UV=$(VENV)/bin/uv scripts/lock.sh

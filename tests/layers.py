@@ -3,7 +3,7 @@ each layer writes or deletes, its compressed and uncompressed bytes, and the ins
 made it. Works with any engine and buildx driver, and needs no disk.
 
 Used by the layer tests, and on its own as the size report (`make sizes`):
-    python tests/layers.py [--json] [IMAGE...]    default: the images of the bake group "all"
+    python tests/layers.py [--json FILE] [IMAGE...]    default: the images of the bake group "all"
 """
 
 from __future__ import annotations
@@ -47,9 +47,14 @@ class Layer:
 
 def read_layers(image: str) -> list[Layer]:
     """The layers of an image, bottom first."""
-    save = subprocess.Popen(["docker", "image", "save", image], stdout=subprocess.PIPE)
+    save = subprocess.Popen(["docker", "image", "save", image], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     listings, small_blobs, manifest = {}, {}, None
-    with tarfile.open(fileobj=save.stdout, mode="r|") as archive:
+    try:
+        archive = tarfile.open(fileobj=save.stdout, mode="r|")
+    except tarfile.ReadError:
+        save.wait()
+        raise RuntimeError(f"`docker image save {image}` failed: {save.stderr.read().decode().strip()}") from None
+    with archive:
         for member in archive:
             if member.name == "manifest.json":
                 manifest = json.load(archive.extractfile(member))
@@ -113,20 +118,25 @@ def report(images: list[str]) -> list[dict]:
 
 
 def bake_images(group: str) -> list[str]:
-    """The first tag of each target of a group of docker-bake.hcl."""
+    """The first tag of each target of a group of docker-bake.hcl (not of the targets they
+    are built on, such as python-base-debian)."""
     printed = subprocess.run(["docker", "buildx", "bake", "--print", group], capture_output=True, text=True, check=True)
-    return [target["tags"][0] for target in json.loads(printed.stdout)["target"].values()]
+    definition = json.loads(printed.stdout)
+    return [definition["target"][name]["tags"][0] for name in definition["group"][group]["targets"]]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--json", metavar="FILE", help="also write the report as JSON to FILE")
     parser.add_argument("images", nargs="*", help='default: the images of the bake group "all"')
     args = parser.parse_args()
-    result = report(args.images or bake_images("all"))
+    try:
+        result = report(args.images or bake_images("all"))
+    except RuntimeError as error:
+        sys.exit(f"layers: {error}")
     if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        return
+        with open(args.json, "w") as output:
+            json.dump(result, output, indent=2)
     for image in result:
         print(f"\n{image['image']}")
         print(f"  {'MB':>8} {'MB gz':>8}  instruction / largest site-packages entries (MB)")
