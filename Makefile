@@ -12,13 +12,12 @@
 
 BASE_IMAGE     ?= target:python-base-debian
 PYTHON_VERSION ?= 3.11
-SPARK_VERSION  ?= 4.2
 BAKE_GROUP     ?= all
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 PYTEST_ARGS    ?= -n auto --junitxml=reports/junit.xml
 
-export BASE_IMAGE PYTHON_VERSION SPARK_VERSION CA_BUNDLE
+export BASE_IMAGE PYTHON_VERSION CA_BUNDLE
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt

@@ -67,11 +67,11 @@ class Variant:
         """Names of the distributions the requirement sets of this image ask for."""
         return [name for stage in self.lineage for name in requirement_names(STAGES[stage].requirement_set)]
 
-    def lock_file(self, requirement_set: str | None = None) -> Path:
-        """The lock this image installs (or another set's lock for the same Python and arch)."""
+    def lock_file(self) -> Path:
+        """The lock this image's own stage installs."""
         args = dict(self.args)
         folder = DEPS_DIR / "locks" / f"spark-{args['SPARK_VERSION']}" / f"python-{args['PYTHON_VERSION']}"
-        return folder / f"linux-{engine_arch()}" / f"{requirement_set or STAGES[self.stage].requirement_set}.txt"
+        return folder / f"linux-{engine_arch()}" / f"{STAGES[self.stage].requirement_set}.txt"
 
     def __str__(self) -> str:
         return self.target
