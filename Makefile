@@ -35,7 +35,7 @@ build: engine $(BASE_PREREQ)
 # The test images (tests/docker-bake.hcl) are baked here too, so that their progress shows;
 # the harness's own bake then finds everything cached.
 test: build venv
-	docker buildx bake $(BAKE_ALLOW) --file docker-bake.hcl --file tests/docker-bake.hcl test
+	docker buildx bake $(BAKE_ALLOW) --file docker-bake.hcl --file tests/docker-bake.hcl test test-base
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Per image and layer: bytes, compressed bytes, instruction, largest packages; JSON for CI too.

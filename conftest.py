@@ -29,7 +29,7 @@ from tests.layers import Layer, read_layers
 
 ROOT = Path(__file__).parent
 BAKE_FILES = [ROOT / "docker-bake.hcl", ROOT / "tests" / "docker-bake.hcl"]
-BAKE_TARGETS = ["all", "test"]
+BAKE_TARGETS = ["all", "test", "test-base"]
 DEPS_DIR = ROOT / "docker" / "docker-intermediate" / "python-deps"
 UNITS_DIR = ROOT / "tests" / "units"
 

@@ -11,3 +11,12 @@ target "test" {
     variant = VARIANTS
   }
 }
+
+# The base image as the variants get it, loaded so that the layer tests can tell its layers
+# from those the Dockerfile adds.
+target "test-base" {
+  description       = "Test image: BASE_IMAGE as the variants are built on it"
+  dockerfile-inline = "FROM base"
+  contexts          = { base = base_image_name(BASE_IMAGE) != BASE_IMAGE ? BASE_IMAGE : "docker-image://${BASE_IMAGE}" }
+  tags              = image("spark-k8s-python-deps-test-base")
+}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, STAGES, variants
 
 BUDGETS = tomllib.loads((ROOT / "tests" / "layer_budgets.toml").read_text())
 MB = 10**6
@@ -18,26 +18,27 @@ LEFTOVERS = re.compile(
 )
 
 
-def own_layers(layers, target_image, parent_image=None):
-    """The layers a target adds: above its parent's, or above the base image for base-deps (the
-    layers up from the first install-locked step)."""
-    all_layers = layers(target_image)
-    if parent_image:
-        return all_layers[len(layers(parent_image)) :]
-    first = next(i for i, layer in enumerate(all_layers) if "install-locked" in layer.instruction)
-    return all_layers[first:]
+@pytest.fixture
+def parent_image(variant, images):
+    """The image the variant's stage is built on: BASE_IMAGE for base-deps, else the target of
+    the parent stage."""
+    parent = STAGES[variant.stage].parent
+    if parent is None:
+        return images["test-base"]
+    return images[next(other.target for other in variants() if other.stage == parent)]
 
 
 @pytest.fixture
-def added(variant, image, images, layers):
-    parent = None if variant.stage == "base-deps" else images["python-deps"]
-    return own_layers(layers, image, parent)
+def added(image, parent_image, layers):
+    """The layers the variant's own stage adds."""
+    return layers(image)[len(layers(parent_image)) :]
 
 
-def test_variant_starts_with_the_base_deps_layers(variant, image, images, layers):
-    base = [layer.digest for layer in layers(images["python-deps"])]
+def test_variant_starts_with_the_layers_of_its_parent(variant, image, parent_image, layers):
+    """gpu and iceberg share base-deps' layers, and base-deps the base image's: none is rebuilt."""
+    parent = [layer.digest for layer in layers(parent_image)]
     own = [layer.digest for layer in layers(image)]
-    assert own[: len(base)] == base, f"{variant} does not share the python-deps layers: {own} vs {base}"
+    assert own[: len(parent)] == parent, f"{variant} does not start with the layers of {parent_image}: {own} vs {parent}"
 
 
 def test_layers_within_budget(variant, added):
