@@ -47,6 +47,20 @@ variable "SPARK_VERSION" {
   }
 }
 
+# A build cache shared by a team or CI, one entry per variant target, written with mode=max so
+# that the intermediate stages (tools, pyspark) are reused too. Exporting a cache needs a driver
+# that supports it: docker-container, kubernetes, remote, or docker with the containerd image
+# store. Readers that must not write it: --set '*.cache-to='.
+variable "CACHE_REGISTRY" {
+  description = "Registry repository for the build cache, e.g. ghcr.io/acme/python-deps-cache; each target uses the tag of its name"
+  default     = ""
+}
+
+variable "CACHE_DIR" {
+  description = "Local folder for the build cache (e.g. one a CI system saves and restores); each target uses a subfolder of its name"
+  default     = ""
+}
+
 # The variants: one Dockerfile stage each, named python-deps${suffix}. The test harness's bake
 # file (tests/docker-bake.hcl) builds a test image on each.
 variable "VARIANTS" {
@@ -86,6 +100,22 @@ function "image" {
   result = ["${REGISTRY}${name}:${TAG}"]
 }
 
+function "cache_from" {
+  params = [name]
+  result = concat(
+    CACHE_REGISTRY != "" ? ["type=registry,ref=${CACHE_REGISTRY}:${name}"] : [],
+    CACHE_DIR != "" ? ["type=local,src=${CACHE_DIR}/${name}"] : [],
+  )
+}
+
+function "cache_to" {
+  params = [name]
+  result = concat(
+    CACHE_REGISTRY != "" ? ["type=registry,ref=${CACHE_REGISTRY}:${name},mode=max"] : [],
+    CACHE_DIR != "" ? ["type=local,dest=${CACHE_DIR}/${name},mode=max"] : [],
+  )
+}
+
 target "_common" {
   context    = "docker/docker-intermediate/python-deps"
   dockerfile = "Dockerfile"
@@ -112,6 +142,8 @@ target "all" {
   description = variant.description
   target      = variant.stage
   tags        = image("spark-k8s-python-deps${variant.suffix}")
+  cache-from  = cache_from("python-deps${variant.suffix}")
+  cache-to    = cache_to("python-deps${variant.suffix}")
   matrix = {
     variant = VARIANTS
   }
