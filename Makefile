@@ -6,6 +6,7 @@
 #   make sizes    size report per image and layer (reports/sizes.json)
 #   make lock     re-resolve the lock files after editing a requirements-*.txt
 #   make check-lock  fail if a lock is stale against its inputs (also a test)
+#   make bench    our build against the spec's naive one (benchmarks/; empties the build cache)
 #
 # By default the layer is built on the hermetic Debian base (Python 3.11), which needs no
 # registry. With a registry: make build BASE_IMAGE=python:3.10-slim-bookworm PYTHON_VERSION=3.10
@@ -16,6 +17,7 @@ BAKE_GROUP     ?= all
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 PYTEST_ARGS    ?= -n auto --junitxml=reports/junit.xml
+BENCH_VARIANTS ?= base,iceberg
 
 export BASE_IMAGE PYTHON_VERSION CA_BUNDLE
 
@@ -27,7 +29,7 @@ BASE_PREREQ := $(if $(filter target:python-base-debian,$(BASE_IMAGE)),$(ROOTFS))
 # Bake refuses to read a secret file outside the working directory unless allowed.
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE))))
 
-.PHONY: build test sizes lock check-lock engine venv clean
+.PHONY: build test sizes bench lock check-lock engine venv clean
 
 build: engine $(BASE_PREREQ)
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_GROUP)
@@ -41,6 +43,11 @@ test: build venv
 # Per image and layer: bytes, compressed bytes, instruction, largest packages; JSON for CI too.
 sizes: build venv
 	mkdir -p reports && $(VENV)/bin/python tests/layers.py --json reports/sizes.json
+
+# Cold builds and a rebuild after an iceberg-only edit, naive and ours side by side; prints a
+# table and writes reports/benchmark.json. Add gpu to BENCH_VARIANTS for the RAPIDS variant.
+bench: engine venv $(BASE_PREREQ)
+	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS)
 
 lock: engine venv
 	UV=$(VENV)/bin/uv scripts/lock.sh

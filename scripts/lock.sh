@@ -11,7 +11,9 @@
 #
 # Usage: lock.sh [--check]
 #   --check  resolve into a scratch folder and fail if any lock differs (stale lock)
-# Environment: ARCHS (default "amd64 arm64"), UV (default uv)
+# Environment: ARCHS (default "amd64 arm64"), LOCK_PYTHON_VERSIONS (default: the bake file's PYTHON_VERSIONS),
+#   DEPS_DIR (default docker/docker-intermediate/python-deps; the benchmark locks a scratch copy),
+#   UV (default uv)
 set -euo pipefail
 
 check=false
@@ -24,10 +26,10 @@ bake_list() { # VARIABLE: the values of a list variable of the bake file, space-
     python3 -c 'import json, sys; print(" ".join(json.loads({v["name"]: v["value"] for v in json.load(sys.stdin)}[sys.argv[1]])))' "$1"
 }
 read -r -a sparks <<<"$(bake_list SPARK_VERSIONS)"
-read -r -a pythons <<<"$(bake_list PYTHON_VERSIONS)"
+read -r -a pythons <<<"${LOCK_PYTHON_VERSIONS:-$(bake_list PYTHON_VERSIONS)}"
 [ ${#sparks[@]} -gt 0 ] && [ ${#pythons[@]} -gt 0 ] ||
   { echo "lock: cannot read SPARK_VERSIONS and PYTHON_VERSIONS from docker-bake.hcl; is docker buildx installed (make engine)?" >&2; exit 2; }
-deps="$here/docker/docker-intermediate/python-deps"
+deps=$(cd "${DEPS_DIR:-$here/docker/docker-intermediate/python-deps}" && pwd)
 # Absolute, since the resolver runs in a scratch folder.
 uv=$(command -v "${UV:-uv}") || { echo "lock: uv not found; run 'make venv' or set UV" >&2; exit 2; }
 uv=$(readlink -f "$uv")

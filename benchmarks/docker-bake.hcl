@@ -1,0 +1,33 @@
+# Targets of benchmarks/rebuild.py, baked with ../docker-bake.hcl: the spec's naive Dockerfile
+# and ours, per variant, each from a scratch copy of its inputs that the benchmark edits, and
+# tagged apart from the real images.
+
+variable "BENCH_WORK" {
+  description = "Scratch folder of the benchmark, with naive/ and ours/ build contexts"
+  default     = "benchmarks/.work"
+}
+
+target "naive" {
+  name     = "naive${variant.suffix}"
+  inherits = ["_common"]
+  context  = "${BENCH_WORK}/naive"
+  # The spec makes a variant with build args on one stage.
+  args = {
+    BUILD_GPU_DEPS     = variant.stage == "gpu" ? "true" : "false"
+    BUILD_ICEBERG_DEPS = variant.stage == "iceberg" ? "true" : "false"
+  }
+  tags = ["python-deps-bench-naive${variant.suffix}:latest"]
+  matrix = {
+    variant = VARIANTS
+  }
+}
+
+target "ours" {
+  name     = "ours${variant.suffix}"
+  inherits = ["python-deps${variant.suffix}"]
+  context  = "${BENCH_WORK}/ours"
+  tags     = ["python-deps-bench-ours${variant.suffix}:latest"]
+  matrix = {
+    variant = VARIANTS
+  }
+}
