@@ -1,9 +1,9 @@
 # Test-only images, baked by the test harness together with ../docker-bake.hcl: each variant
 # plus what its runtime tests need and the layer itself must not carry, a Java runtime for a
-# local Spark session and a PostgreSQL server.
+# local Spark session, the user Spark on Kubernetes runs as, and a PostgreSQL server.
 target "test" {
   name        = "python-deps${variant.suffix}-test"
-  description = "Test image: python-deps${variant.suffix} + Java 17 + PostgreSQL"
+  description = "Test image: python-deps${variant.suffix} + Java 17 + the spark user (uid 185) + PostgreSQL"
   context     = "tests/images/runtime"
   contexts    = { variant = "target:python-deps${variant.suffix}" }
   tags        = image("spark-k8s-python-deps${variant.suffix}-test")
