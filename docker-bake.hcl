@@ -23,7 +23,7 @@ variable "PYTHON_VERSION" {
   default     = "3.10"
   validation {
     condition     = contains(PYTHON_VERSIONS, PYTHON_VERSION)
-    error_message = "PYTHON_VERSION must be one of the versions with lock files: 3.10, 3.11."
+    error_message = "PYTHON_VERSION ${PYTHON_VERSION} has no lock files: use one of ${join(", ", PYTHON_VERSIONS)}, or add it to PYTHON_VERSIONS and run make lock."
   }
 }
 
@@ -43,7 +43,7 @@ variable "SPARK_VERSION" {
   default     = "4.2"
   validation {
     condition     = contains(SPARK_VERSIONS, SPARK_VERSION)
-    error_message = "SPARK_VERSION must be a Spark line with lock files: 4.2."
+    error_message = "SPARK_VERSION ${SPARK_VERSION} has no lock files: use one of ${join(", ", SPARK_VERSIONS)}, or add it to SPARK_VERSIONS and run make lock."
   }
 }
 
