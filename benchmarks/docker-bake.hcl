@@ -7,7 +7,9 @@ variable "BENCH_WORK" {
   default     = "benchmarks/.work"
 }
 
-target "naive" {
+# The blocks' names are not those of any target: bake would read "naive" as the group of
+# every variant, as it reads "all" in ../docker-bake.hcl.
+target "bench-naive" {
   name     = "naive${variant.suffix}"
   inherits = ["_common"]
   context  = "${BENCH_WORK}/naive"
@@ -22,7 +24,7 @@ target "naive" {
   }
 }
 
-target "ours" {
+target "bench-ours" {
   name     = "ours${variant.suffix}"
   inherits = ["python-deps${variant.suffix}"]
   context  = "${BENCH_WORK}/ours"
