@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 import tarfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 # Files whose content is hashed while listing, to find a CA bundle that leaked into a layer.
 CERTIFICATE = re.compile(r"\.(pem|crt|cer)$")
