@@ -173,15 +173,19 @@ def report_once(claim: Path, error: str) -> None:
     pytest.fail(error, pytrace=False)
 
 
+def bake_entitlements() -> list[str]:
+    """The --allow flag bake needs to read the CA bundle of CA_BUNDLE, if set, as a secret."""
+    ca_bundle = os.environ.get("CA_BUNDLE")
+    return [f"--allow=fs.read={Path(ca_bundle).resolve().parent}"] if ca_bundle else []
+
+
 def bake(folder: Path) -> dict:
     """Bake the variants and their test images; return each target's image, or the error."""
-    ca_bundle = os.environ.get("CA_BUNDLE")
     # python-on-whales has no parameter for --allow; extra flags ride along with the targets.
-    allow = [f"--allow=fs.read={Path(ca_bundle).resolve().parent}"] if ca_bundle else []
     metadata_file = folder / "bake-metadata.json"
     try:
         docker.buildx.bake(
-            targets=[*BAKE_TARGETS, *allow], files=BAKE_FILES, load=True, progress=False, metadata_file=metadata_file
+            targets=[*BAKE_TARGETS, *bake_entitlements()], files=BAKE_FILES, load=True, progress=False, metadata_file=metadata_file
         )
     except DockerException as error:
         log = (error.stderr or error.stdout or "").strip().splitlines()

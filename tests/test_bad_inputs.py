@@ -4,21 +4,18 @@ looks valid. Each build is tagged with a TAG of its own, so a tag left behind is
 import os
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, bake_entitlements
 
 
 def bake(target: str, **variables: str) -> tuple[subprocess.CompletedProcess, str]:
     """Bake one target of docker-bake.hcl with these variables and a fresh TAG; the result and
     the image name it would have tagged."""
     tag = f"bad-input-{uuid.uuid4().hex[:8]}"
-    ca_bundle = os.environ.get("CA_BUNDLE")
-    allow = [f"--allow=fs.read={Path(ca_bundle).resolve().parent}"] if ca_bundle else []
     result = subprocess.run(
-        ["docker", "buildx", "bake", "--file", str(ROOT / "docker-bake.hcl"), "--progress=plain", *allow, target],
+        ["docker", "buildx", "bake", "--file", str(ROOT / "docker-bake.hcl"), "--progress=plain", *bake_entitlements(), target],
         env={**os.environ, **variables, "TAG": tag}, capture_output=True, text=True, cwd=ROOT,
     )
     return result, f"spark-k8s-{target}:{tag}"
