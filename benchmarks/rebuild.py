@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from conftest import bake_entitlements, engine_arch  # noqa: E402
 from tests.layers import read_layers  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
@@ -63,11 +64,9 @@ MB = 10**6
 def bake(*targets: str, log: str) -> float:
     """Bake targets of both bake files, loading the images; the seconds it took. The build's
     output goes to reports/benchmark-LOG.log."""
-    ca_bundle = os.environ.get("CA_BUNDLE")
-    allow = [f"--allow=fs.read={Path(ca_bundle).resolve().parent}"] if ca_bundle else []
     start = time.monotonic()
     build = subprocess.run(
-        ["docker", "buildx", "bake", *BAKE_FILES, *allow, "--load", "--progress=plain", *targets],
+        ["docker", "buildx", "bake", *BAKE_FILES, *bake_entitlements(), "--load", "--progress=plain", *targets],
         cwd=ROOT, capture_output=True, text=True,
     )
     seconds = time.monotonic() - start
@@ -130,13 +129,13 @@ def import_seconds(image: str) -> float:
     return float(run.stdout.strip())
 
 
-def bench_image(build: str, variant: str) -> str:
+def bench_image(definition: dict, build: str, variant: str) -> str:
     """The tag benchmarks/docker-bake.hcl gives a build's variant."""
-    return f"python-deps-bench-{build}{SUFFIXES[variant]}:latest"
+    return definition["target"][f"{build}{SUFFIXES[variant]}"]["tags"][0]
 
 
-def measure_images(build: str, variants: list[str]) -> dict:
-    images = {variant: bench_image(build, variant) for variant in variants}
+def measure_images(definition: dict, build: str, variants: list[str]) -> dict:
+    images = {variant: bench_image(definition, build, variant) for variant in variants}
     layers = {variant: read_layers(image) for variant, image in images.items()}
     base_digests = {layer.digest for layer in layers["base"]}
     figures = {}
@@ -181,13 +180,12 @@ def main() -> None:
     if unknown or "base" not in variants or "iceberg" not in variants:
         sys.exit(f"benchmark: --variants must include base and iceberg, from {', '.join(SUFFIXES)}; got {args.variants}")
 
-    printed = subprocess.run(["docker", "buildx", "bake", *BAKE_FILES, "--print", "ours"], cwd=ROOT, capture_output=True, text=True)
+    printed = subprocess.run(["docker", "buildx", "bake", *BAKE_FILES, "--print", *(f"bench-{build}" for build in BUILDS)], cwd=ROOT, capture_output=True, text=True)
     if printed.returncode != 0:
         sys.exit(f"benchmark: cannot read the bake files (is the engine up? `make engine`):\n{printed.stderr[-2000:]}")
     definition = json.loads(printed.stdout)
     python_version = bake_variable(definition, "ours", "PYTHON_VERSION")
     spark_version = bake_variable(definition, "ours", "SPARK_VERSION")
-    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
     prepare(spark_version)
 
     result = {"variants": variants, "python_version": python_version, "spark_version": spark_version, "edit": ICEBERG_EDIT.strip()}
@@ -197,14 +195,14 @@ def main() -> None:
         print(f"benchmark: {build}: cold build of {' '.join(targets)}", file=sys.stderr)
         result[build] = {"cold_build_seconds": bake(*targets, log=f"{build}-cold")}
     print("benchmark: editing the iceberg requirements of both", file=sys.stderr)
-    result["ours"]["lock_seconds"], result["ours"]["locks_changed"] = edit_iceberg_requirements(python_version, arch)
+    result["ours"]["lock_seconds"], result["ours"]["locks_changed"] = edit_iceberg_requirements(python_version, engine_arch())
     for build in BUILDS:
         targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
         print(f"benchmark: {build}: rebuild of {' '.join(targets)}", file=sys.stderr)
         result[build]["rebuild_seconds"] = bake(*targets, log=f"{build}-rebuild")
-        result[build]["images"] = measure_images(build, variants)
+        result[build]["images"] = measure_images(definition, build, variants)
     shutil.rmtree(WORK)
-    images = [bench_image(build, variant) for build in BUILDS for variant in variants]
+    images = [bench_image(definition, build, variant) for build in BUILDS for variant in variants]
     subprocess.run(["docker", "image", "rm", *images], check=True, capture_output=True)
 
     table = rows(result)
