@@ -57,15 +57,16 @@ def test_no_layer_rewrites_or_deletes_a_lower_layers_file(variant, image, layers
     """No wasted bytes: a file a lower layer wrote is never overwritten or deleted above it.
     For gpu and iceberg this also means they never shadow a base-deps file."""
     all_layers = layers(image)
+    first_added = len(all_layers) - len(added)
+    lower_files = {path: size for lower in all_layers[:first_added] for path, size in lower.files.items()}
     for layer in added:
-        below = all_layers[: all_layers.index(layer)]
-        lower_files = {path: size for lower in below for path, size in lower.files.items()}
         shadowed = sorted(path for path in layer.files if path in lower_files)
         wasted = sum(max(lower_files[path], 0) for path in shadowed)
         assert not shadowed, (
             f"{variant}: wasted-bytes={wasted} in {len(shadowed)} files written below and rewritten or deleted by "
             f"`{layer.instruction[:100]}`, e.g. {shadowed[:8]}"
         )
+        lower_files.update(layer.files)
 
 
 def test_no_package_cache_build_secret_or_ca_bundle_in_layers(variant, added):
