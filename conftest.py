@@ -28,7 +28,9 @@ from python_on_whales import DockerException, docker
 from tests.layers import Layer, read_layers
 
 ROOT = Path(__file__).parent
-BAKE_FILES = [ROOT / "docker-bake.hcl", ROOT / "tests" / "docker-bake.hcl"]
+# docker-bake.json holds the lock digests (scripts/lock.sh); bake reads it with docker-bake.hcl.
+MAIN_BAKE_FILES = [ROOT / "docker-bake.hcl", ROOT / "docker-bake.json"]
+BAKE_FILES = [*MAIN_BAKE_FILES, ROOT / "tests" / "docker-bake.hcl"]
 BAKE_TARGETS = ["all", "test", "test-base"]
 DEPS_DIR = ROOT / "docker" / "docker-intermediate" / "python-deps"
 UNITS_DIR = ROOT / "tests" / "units"
@@ -128,6 +130,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stage(name): run only on images built on that Dockerfile stage")
+    config.addinivalue_line("markers", "slow: builds images of its own, minutes each (CI runs them too)")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -174,9 +177,13 @@ def report_once(claim: Path, error: str) -> None:
 
 
 def bake_entitlements() -> list[str]:
-    """The --allow flag bake needs to read the CA bundle of CA_BUNDLE, if set, as a secret."""
-    ca_bundle = os.environ.get("CA_BUNDLE")
-    return [f"--allow=fs.read={Path(ca_bundle).resolve().parent}"] if ca_bundle else []
+    """The --allow flags bake needs to read the CA bundle of CA_BUNDLE (a secret) and the
+    wheelhouse of WHEELHOUSE (a context), where set."""
+    ca_bundle, wheelhouse = os.environ.get("CA_BUNDLE"), os.environ.get("WHEELHOUSE")
+    return [
+        *([f"--allow=fs.read={Path(ca_bundle).resolve().parent}"] if ca_bundle else []),
+        *([f"--allow=fs.read={Path(wheelhouse).resolve()}"] if wheelhouse else []),
+    ]
 
 
 def bake(folder: Path) -> dict:

@@ -1,8 +1,10 @@
 # Python dependency layer of the spark-k8s image family.
 #   docker buildx bake python-deps            base variant
 #   docker buildx bake all                    every variant
+#   docker buildx bake wheelhouse             every file the locks name, for builds with no network
 #   docker buildx bake --list=targets         what each target is
 # Variables can be set from the environment: BASE_IMAGE=python:3.10-slim docker buildx bake
+# docker-bake.json, read with this file, holds the lock digests that scripts/lock.sh writes.
 
 variable "REGISTRY" {
   description = "Prefix of the image names, with its trailing slash, e.g. ghcr.io/acme/"
@@ -61,27 +63,66 @@ variable "CACHE_DIR" {
   default     = ""
 }
 
-# The variants: one Dockerfile stage each, named python-deps${suffix}. The test harness's bake
-# file (tests/docker-bake.hcl) builds a test image on each.
+# The variants: one Dockerfile stage each, named python-deps${suffix}, and the locks it installs
+# in order (besides locks/build.txt, pyspark's build backend). The test harness's bake file
+# (tests/docker-bake.hcl) builds a test image on each.
 variable "VARIANTS" {
-  type = list(object({ suffix = string, stage = string, description = string }))
+  type = list(object({ suffix = string, stage = string, locks = list(string), description = string }))
   default = [
     {
       suffix      = ""
       stage       = "base-deps"
+      locks       = ["base-spark", "base-dataframes", "base"]
       description = "Base set: pandas, NumPy, pyarrow, PySpark, SQLAlchemy, psycopg2, scikit-learn, SciPy"
     },
     {
       suffix      = "-gpu"
       stage       = "gpu"
+      locks       = ["base-spark", "base-dataframes", "base", "gpu"]
       description = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
     },
     {
       suffix      = "-iceberg"
       stage       = "iceberg"
+      locks       = ["base-spark", "base-dataframes", "base", "iceberg"]
       description = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
     },
   ]
+}
+
+# Air-gapped sites: `docker buildx bake wheelhouse` on a connected machine downloads every file
+# the locks of WHEELHOUSE_VARIANTS name, hash-checked, into the folder WHEELHOUSE; with WHEELHOUSE
+# set, the variants then install from that folder alone, with the build's network turned off.
+variable "WHEELHOUSE" {
+  description = "Folder of the wheelhouse: written by the wheelhouse target (default ./wheelhouse), the variants' only package source when set"
+  default     = ""
+}
+
+variable "WHEELHOUSE_VARIANTS" {
+  description = "Variant targets whose locks the wheelhouse target downloads"
+  type        = list(string)
+  default     = ["python-deps", "python-deps-gpu", "python-deps-iceberg"]
+  validation {
+    condition     = length(setsubtract(WHEELHOUSE_VARIANTS, [for variant in VARIANTS : "python-deps${variant.suffix}"])) == 0
+    error_message = "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use python-deps, python-deps-gpu or python-deps-iceberg."
+  }
+}
+
+# Image labels (OCI annotations). REVISION and SOURCE_URL come from git through the Makefile;
+# with SOURCE_DATE_EPOCH set, the build is reproducible and `created` is that time.
+variable "REVISION" {
+  description = "Source revision the images are built from (org.opencontainers.image.revision)"
+  default     = ""
+}
+
+variable "SOURCE_URL" {
+  description = "Where the source lives (org.opencontainers.image.source)"
+  default     = ""
+}
+
+variable "SOURCE_DATE_EPOCH" {
+  description = "Unix time for every file the layer installs and for the image's creation time: two builds from the same locks then give identical layers"
+  default     = ""
 }
 
 variable "CA_BUNDLE" {
@@ -93,6 +134,36 @@ variable "CA_BUNDLE" {
 function "base_image_name" {
   params = [ref]
   result = trimprefix(ref, "target:")
+}
+
+function "base_context" {
+  params = []
+  result = base_image_name(BASE_IMAGE) != BASE_IMAGE ? { (base_image_name(BASE_IMAGE)) = BASE_IMAGE } : {}
+}
+
+function "engine_arch" {
+  params = []
+  result = split("/", BAKE_LOCAL_PLATFORM)[1]
+}
+
+function "lock_folder" {
+  params = []
+  result = "spark-${SPARK_VERSION}/python-${PYTHON_VERSION}/linux-${engine_arch()}"
+}
+
+# Empty values are left out: an image without a revision says nothing rather than "".
+function "labels" {
+  params = [variant]
+  result = { for key, value in {
+    "org.opencontainers.image.title"       = "spark-k8s-python-deps${variant.suffix}"
+    "org.opencontainers.image.description" = variant.description
+    "org.opencontainers.image.version"     = "spark-${SPARK_VERSION}-python-${PYTHON_VERSION}"
+    "org.opencontainers.image.created"     = SOURCE_DATE_EPOCH != "" ? formatdate("YYYY-MM-DD'T'hh:mm:ssZ", timeadd("1970-01-01T00:00:00Z", "${SOURCE_DATE_EPOCH}s")) : timestamp()
+    "org.opencontainers.image.revision"    = REVISION
+    "org.opencontainers.image.source"      = SOURCE_URL
+    "spark-k8s.python-deps.locks"          = join(" ", concat(["locks/build.txt"], [for lock in variant.locks : "locks/${lock_folder()}/${lock}.txt"]))
+    "spark-k8s.python-deps.lock-digest"    = lookup(LOCK_DIGESTS, "${lock_folder()}/${variant.stage}", "")
+  } : key => value if value != "" }
 }
 
 function "image" {
@@ -124,7 +195,7 @@ target "_common" {
     PYTHON_VERSION = PYTHON_VERSION
     SPARK_VERSION  = SPARK_VERSION
   }
-  contexts = base_image_name(BASE_IMAGE) != BASE_IMAGE ? { (base_image_name(BASE_IMAGE)) = BASE_IMAGE } : {}
+  contexts = base_context()
   secret   = CA_BUNDLE != "" ? ["id=ca-bundle,src=${CA_BUNDLE}"] : []
 }
 
@@ -142,11 +213,25 @@ target "all" {
   description = variant.description
   target      = variant.stage
   tags        = image("spark-k8s-python-deps${variant.suffix}")
+  labels      = labels(variant)
   cache-from  = cache_from("python-deps${variant.suffix}")
   cache-to    = cache_to("python-deps${variant.suffix}")
+  # The wheelhouse replaces the Dockerfile's empty stage of that name; nothing else is fetched.
+  contexts = merge(base_context(), WHEELHOUSE != "" ? { wheelhouse = WHEELHOUSE } : {})
+  network = WHEELHOUSE != "" ? "none" : null
   matrix = {
     variant = VARIANTS
   }
+}
+
+target "wheelhouse" {
+  inherits    = ["_common"]
+  description = "Every file the locks of WHEELHOUSE_VARIANTS name, hash-checked, written to WHEELHOUSE (default ./wheelhouse)"
+  target      = "wheelhouse-files"
+  args = {
+    WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in VARIANTS : variant.locks if contains(WHEELHOUSE_VARIANTS, "python-deps${variant.suffix}")])))
+  }
+  output = ["type=local,dest=${WHEELHOUSE != "" ? WHEELHOUSE : "wheelhouse"}"]
 }
 
 group "default" {

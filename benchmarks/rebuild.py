@@ -40,7 +40,7 @@ BENCH = ROOT / "benchmarks"
 REPORTS = ROOT / "reports"
 WORK = BENCH / ".work"
 DEPS = ROOT / "docker" / "docker-intermediate" / "python-deps"
-BAKE_FILES = ["--file", str(ROOT / "docker-bake.hcl"), "--file", str(BENCH / "docker-bake.hcl")]
+BAKE_FILES = ["--file", str(ROOT / "docker-bake.hcl"), "--file", str(ROOT / "docker-bake.json"), "--file", str(BENCH / "docker-bake.hcl")]
 BUILDS = ["naive", "ours"]
 SUFFIXES = {"base": "", "gpu": "-gpu", "iceberg": "-iceberg"}
 ICEBERG_EDIT = "boto3  # benchmark: an edit to the iceberg set only\n"
@@ -112,7 +112,7 @@ def edit_iceberg_requirements(python_version: str, arch: str) -> tuple[float, li
     locks = WORK / "ours" / "locks"
     before = {path: path.read_bytes() for path in locks.rglob("*.txt")}
     uv = ROOT / ".venv" / "bin" / "uv"
-    environment = {**os.environ, "DEPS_DIR": str(WORK / "ours"), "LOCK_PYTHON_VERSIONS": python_version, "ARCHS": arch}
+    environment = {**os.environ, "DEPS_DIR": str(WORK / "ours"), "LOCK_DIGESTS_FILE": str(WORK / "lock-digests.json"), "LOCK_PYTHON_VERSIONS": python_version, "ARCHS": arch}
     if uv.exists():
         environment["UV"] = str(uv)
     start = time.monotonic()

@@ -13,7 +13,7 @@
 #   --check  resolve into a scratch folder and fail if any lock differs (stale lock)
 # Environment: ARCHS (default "amd64 arm64"), LOCK_PYTHON_VERSIONS (default: the bake file's PYTHON_VERSIONS),
 #   DEPS_DIR (default docker/docker-intermediate/python-deps; the benchmark locks a scratch copy),
-#   UV (default uv)
+#   LOCK_DIGESTS_FILE (default docker-bake.json), UV (default uv)
 set -euo pipefail
 
 check=false
@@ -21,12 +21,13 @@ if [ "${1:-}" = --check ]; then check=true; fi
 read -r -a archs <<<"${ARCHS:-amd64 arm64}"
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-bake_list() { # VARIABLE: the values of a list variable of the bake file, space-separated
-  docker buildx bake --file "$here/docker-bake.hcl" --list=type=variables,format=json 2>/dev/null |
-    python3 -c 'import json, sys; print(" ".join(json.loads({v["name"]: v["value"] for v in json.load(sys.stdin)}[sys.argv[1]])))' "$1"
+bake_variable() { # VARIABLE: the value of a variable of the bake file, as JSON
+  docker buildx bake --file "$here/docker-bake.hcl" --file "$here/docker-bake.json" --list=type=variables,format=json 2>/dev/null |
+    python3 -c 'import json, sys; print({v["name"]: v["value"] for v in json.load(sys.stdin)}[sys.argv[1]])' "$1"
 }
-read -r -a sparks <<<"$(bake_list SPARK_VERSIONS)"
-read -r -a pythons <<<"${LOCK_PYTHON_VERSIONS:-$(bake_list PYTHON_VERSIONS)}"
+words() { python3 -c 'import json, sys; print(" ".join(json.loads(sys.argv[1] or "[]")))' "$1"; }
+read -r -a sparks <<<"$(words "$(bake_variable SPARK_VERSIONS)")"
+read -r -a pythons <<<"${LOCK_PYTHON_VERSIONS:-$(words "$(bake_variable PYTHON_VERSIONS)")}"
 [ ${#sparks[@]} -gt 0 ] && [ ${#pythons[@]} -gt 0 ] ||
   { echo "lock: cannot read SPARK_VERSIONS and PYTHON_VERSIONS from docker-bake.hcl; is docker buildx installed (make engine)?" >&2; exit 2; }
 deps=$(cd "${DEPS_DIR:-$here/docker/docker-intermediate/python-deps}" && pwd)
@@ -61,7 +62,10 @@ compile() { # OUT CONSTRAINTS INPUT...
   (cd "$scratch" && "$uv" pip compile --quiet --generate-hashes --no-header --config-file "$deps/uv.toml" \
     --python-version "$py" --python-platform "${platform[$arch]}" \
     --constraint "spark-$spark.txt" ${constraints:+--constraint "$constraints"} \
-    --output-file "$out" "$@")
+    --output-file "$out" "$@") || {
+    echo "lock: $* cannot be resolved for Spark $spark, Python $py, $arch (uv's reason is above): relax the requirement it names, then run make lock again" >&2
+    exit 1
+  }
 }
 
 lock_folder() { # SPARK PYTHON ARCH: resolve one folder of locks; with --check, compare it
@@ -97,6 +101,44 @@ for spark in "${sparks[@]}"; do
     done
   done
 done
+
+# uv for the tools stage and setuptools for pyspark's build: one lock each for every platform.
+for tool_set in tools build; do
+  mkdir -p "$scratch/locks"
+  if [ -f "$deps/locks/$tool_set.txt" ]; then cp "$deps/locks/$tool_set.txt" "$scratch/locks/"; fi
+  (cd "$scratch" && "$uv" pip compile --quiet --generate-hashes --no-header --universal \
+    --output-file "locks/$tool_set.txt" "requirements-$tool_set.txt")
+  if $check; then
+    cmp -s "$deps/locks/$tool_set.txt" "$scratch/locks/$tool_set.txt" || stale+=("locks/$tool_set.txt")
+  else
+    cp "$scratch/locks/$tool_set.txt" "$deps/locks/"
+  fi
+done
+
+# The digest of the locks each variant installs, in install order, for its image label: written
+# into docker-bake.json, which bake reads beside docker-bake.hcl (bake cannot read files).
+# Anyone can recompute one: cat locks/build.txt locks/FOLDER/{base-spark,base-dataframes,base}.txt | sha256sum
+digests=$(python3 - "$deps/locks" "$(bake_variable VARIANTS)" <<'PY'
+import hashlib, json, sys
+from pathlib import Path
+
+locks = Path(sys.argv[1])
+stages = {variant["stage"]: variant["locks"] for variant in json.loads(sys.argv[2])}
+digests = {}
+for folder in sorted(locks.glob("spark-*/python-*/linux-*")):
+    for stage, names in stages.items():
+        content = (locks / "build.txt").read_bytes() + b"".join((folder / f"{name}.txt").read_bytes() for name in names)
+        digests[f"{folder.relative_to(locks)}/{stage}"] = "sha256:" + hashlib.sha256(content).hexdigest()
+description = "Written by scripts/lock.sh (make lock): sha256 of the locks each stage installs, in install order"
+print(json.dumps({"variable": {"LOCK_DIGESTS": {"description": description, "default": digests}}}, indent=2))
+PY
+)
+digests_file=${LOCK_DIGESTS_FILE:-$here/docker-bake.json}
+if $check; then
+  [ "$digests" = "$(cat "$digests_file")" ] || stale+=("$(basename "$digests_file")")
+else
+  printf '%s\n' "$digests" >"$digests_file"
+fi
 
 if [ ${#stale[@]} -gt 0 ]; then
   echo "lock: stale against their inputs: ${stale[*]}; run 'make lock' and commit the result" >&2

@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import ROOT, STAGES, bake_definition
+from conftest import MAIN_BAKE_FILES, ROOT, STAGES, bake_definition
 
 VARIANT_TARGETS = {"python-deps": "base-deps", "python-deps-gpu": "gpu", "python-deps-iceberg": "iceberg"}
 
@@ -32,7 +32,7 @@ def print_variant_targets(**variables: str) -> dict:
     """The variant targets as bake resolves them with these variables (and no other cache settings)."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("CACHE_")}
     printed = subprocess.run(
-        ["docker", "buildx", "bake", "--file", str(ROOT / "docker-bake.hcl"), "--print", "all"],
+        ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--print", "all"],
         env={**environment, **variables}, capture_output=True, text=True, check=True,
     )
     return {name: target for name, target in json.loads(printed.stdout)["target"].items() if name in VARIANT_TARGETS}
