@@ -1,24 +1,31 @@
 """Bad input to the bake: one clear error naming the problem and the fix, and no tag left that
-looks valid. Each build is tagged with a TAG of its own, so a tag left behind is caught."""
+looks valid. Each build is tagged with a TAG of its own, so a tag left behind is caught. Builds
+that must reach an install step run with no build cache, so that no cached layer hides the
+failure."""
 
 import os
+import shutil
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
+from python_on_whales import docker
 
-from conftest import ROOT, bake_entitlements
+from conftest import DEPS_DIR, MAIN_BAKE_FILES, ROOT, bake_entitlements
+
+EXPLAIN_FAILURE = DEPS_DIR / "explain-failure"
 
 
-def bake(target: str, **variables: str) -> tuple[subprocess.CompletedProcess, str]:
+def bake(target: str, *arguments: str, **variables: str) -> tuple[subprocess.CompletedProcess, str]:
     """Bake one target of docker-bake.hcl with these variables and a fresh TAG; the result and
     the image name it would have tagged."""
     tag = f"bad-input-{uuid.uuid4().hex[:8]}"
     result = subprocess.run(
-        ["docker", "buildx", "bake", "--file", str(ROOT / "docker-bake.hcl"), "--progress=plain", *bake_entitlements(), target],
+        ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--progress=plain", *bake_entitlements(), *arguments, target],
         env={**os.environ, **variables, "TAG": tag}, capture_output=True, text=True, cwd=ROOT,
     )
-    return result, f"spark-k8s-{target}:{tag}"
+    return result, f"{os.environ.get('REGISTRY', '')}spark-k8s-{target}:{tag}"
 
 
 def assert_failed_without_a_tag(result: subprocess.CompletedProcess, image: str, message: str) -> None:
@@ -52,3 +59,108 @@ def test_base_image_with_another_python_stops_the_build():
         result, image,
         "error: BASE_IMAGE has Python 3.11 but PYTHON_VERSION is 3.10: set PYTHON_VERSION=3.11, or use a base image with Python 3.10",
     )
+
+
+def test_missing_base_image_is_named():
+    """Bake's own error names the image; `make build` checks first and says what to do."""
+    missing = "spark-k8s-no-such-base:latest"
+    result, image = bake("python-deps", BASE_IMAGE=missing)
+    assert_failed_without_a_tag(result, image, f"{missing}: failed to resolve source metadata")
+    checked = subprocess.run(["make", "--no-print-directory", "base-image", f"BASE_IMAGE={missing}"], capture_output=True, text=True, cwd=ROOT)
+    assert checked.returncode != 0
+    assert (
+        f"error: BASE_IMAGE {missing} is neither on this engine nor pullable: build or pull it first, "
+        "or use BASE_IMAGE=target:python-base-debian (the hermetic base built here)"
+    ) in checked.stderr
+
+
+def test_base_image_without_python_stops_the_build(images):
+    no_python = f"spark-k8s-no-python:{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        ["docker", "buildx", "build", "--load", "--tag", no_python, "-"],
+        input=f"FROM {images['test-base']}\nRUN rm -rf /opt/python /usr/bin/python3*\n", text=True, check=True, capture_output=True,
+    )
+    try:
+        result, image = bake("python-deps", "--no-cache", BASE_IMAGE=no_python)
+        assert_failed_without_a_tag(
+            result, image,
+            f"error: BASE_IMAGE has no python3 with pip on PATH: use an image with Python {os.environ.get('PYTHON_VERSION', '3.10')} and pip",
+        )
+    finally:
+        docker.image.remove(no_python)
+
+
+def test_no_network_names_the_wheelhouse(tmp_path: Path):
+    offline = tmp_path / "no-network.hcl"
+    offline.write_text('target "python-deps" {\n  network = "none"\n}\n')
+    result, image = bake("python-deps", f"--file={offline}", "--no-cache")
+    assert_failed_without_a_tag(
+        result, image,
+        "error: no network to the package index: let the build reach it (through HTTPS_PROXY if there is one), "
+        "or build offline: make wheelhouse on a connected machine, then make build WHEELHOUSE=wheelhouse",
+    )
+
+
+def tls_is_intercepted(image: str) -> bool:
+    """Whether HTTPS to PyPI fails without the CA of CA_BUNDLE here, as behind a re-signing proxy."""
+    probe = subprocess.run(
+        ["docker", "run", "--rm", image, "python3", "-c", "import urllib.request; urllib.request.urlopen('https://pypi.org/simple/pip/', timeout=20)"],
+        capture_output=True, text=True,
+    )
+    return "CERTIFICATE_VERIFY_FAILED" in probe.stderr
+
+
+def test_missing_proxy_ca_names_ca_bundle(images):
+    if not tls_is_intercepted(images["test-base"]):
+        pytest.skip("HTTPS to PyPI is not intercepted here: there is no proxy CA to leave out")
+    result, image = bake("python-deps", "--no-cache", CA_BUNDLE="")
+    assert_failed_without_a_tag(
+        result, image,
+        "error: the package index's TLS certificate is not trusted, as behind a proxy that re-signs HTTPS: "
+        "pass the proxy's CA bundle, e.g. make build CA_BUNDLE=/path/to/ca.pem",
+    )
+
+
+def test_unresolvable_requirement_names_the_file(tmp_path: Path):
+    deps = tmp_path / "python-deps"
+    shutil.copytree(DEPS_DIR, deps)
+    with (deps / "requirements-iceberg.txt").open("a") as requirements:
+        requirements.write("pyiceberg<0.0.1\n")
+    lock = subprocess.run(
+        [ROOT / "scripts" / "lock.sh"],
+        env={**os.environ, "DEPS_DIR": str(deps), "LOCK_DIGESTS_FILE": str(tmp_path / "digests.json"),
+             "LOCK_PYTHON_VERSIONS": "3.11", "ARCHS": "amd64", "UV": str(ROOT / ".venv" / "bin" / "uv")},
+        capture_output=True, text=True,
+    )
+    assert lock.returncode != 0
+    assert lock.stderr.strip().splitlines()[-1] == (
+        "lock: requirements-base.txt requirements-gpu.txt requirements-iceberg.txt cannot be resolved for Spark 4.2, "
+        "Python 3.11, amd64 (uv's reason is above): relax the requirement it names, then run make lock again"
+    )
+    assert "pyiceberg" in lock.stderr
+    locks = sorted(path.relative_to(DEPS_DIR) for path in (DEPS_DIR / "locks").rglob("*.txt"))
+    assert [path for path in locks if (deps / path).read_bytes() != (DEPS_DIR / path).read_bytes()] == [], "a failed make lock changed a lock"
+
+
+@pytest.mark.parametrize(
+    ("output", "hint"),
+    [
+        ("OSError: [Errno 28] No space left on device", "error: the disk filled during the build"),
+        ("SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", "error: the package index's TLS certificate is not trusted"),
+        ("Caused by: invalid peer certificate: UnknownIssuer", "error: the package index's TLS certificate is not trusted"),
+        ("NewConnectionError: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution", "error: no network to the package index"),
+        ("Caused by: dns error: failed to lookup address information", "error: no network to the package index"),
+        ("error: Hash mismatch for `numpy==1.26.4`", "error: a downloaded file does not match the hash in its lock"),
+    ],
+)
+def test_install_failures_end_with_their_cause_and_fix(output, hint):
+    """explain-failure, which wraps every install step, for failures a test cannot provoke
+    (a full disk) or provokes only through pip (uv's wording)."""
+    result = subprocess.run(["sh", EXPLAIN_FAILURE, "sh", "-c", f"echo {output!r} >&2; exit 3"], capture_output=True, text=True)
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines()[-1].startswith(hint)
+
+
+def test_successful_install_adds_no_hint():
+    result = subprocess.run(["sh", EXPLAIN_FAILURE, "sh", "-c", "echo Installed 3 packages >&2"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == "Installed 3 packages\n"
