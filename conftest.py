@@ -19,7 +19,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import pytest
 from filelock import FileLock
@@ -176,10 +176,10 @@ def report_once(claim: Path, error: str) -> None:
     pytest.fail(error, pytrace=False)
 
 
-def bake_entitlements() -> list[str]:
+def bake_entitlements(environment: Mapping[str, str] = os.environ) -> list[str]:
     """The --allow flags bake needs to read the CA bundle of CA_BUNDLE (a secret) and the
-    wheelhouse of WHEELHOUSE (a context), where set."""
-    ca_bundle, wheelhouse = os.environ.get("CA_BUNDLE"), os.environ.get("WHEELHOUSE")
+    wheelhouse of WHEELHOUSE (a context), where the environment sets them."""
+    ca_bundle, wheelhouse = environment.get("CA_BUNDLE"), environment.get("WHEELHOUSE")
     return [
         *([f"--allow=fs.read={Path(ca_bundle).resolve().parent}"] if ca_bundle else []),
         *([f"--allow=fs.read={Path(wheelhouse).resolve()}"] if wheelhouse else []),

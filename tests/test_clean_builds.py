@@ -19,9 +19,11 @@ SOURCE_DATE_EPOCH = "1700000000"
 
 
 def bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
+    """Bake online, whatever WHEELHOUSE the suite runs with, unless the variables set one."""
+    environment = {**os.environ, "WHEELHOUSE": "", **variables}
     return subprocess.run(
-        ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), *bake_entitlements(), "--progress=plain", *arguments],
-        env={**os.environ, **variables}, capture_output=True, text=True, cwd=ROOT,
+        ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), *bake_entitlements(environment), "--progress=plain", *arguments],
+        env=environment, capture_output=True, text=True, cwd=ROOT,
     )
 
 
@@ -52,11 +54,11 @@ def own_layers(images: dict[str, str]):
 @pytest.fixture
 def online_build(once) -> list[str]:
     """One clean online build, shared by the tests and the xdist workers."""
-    return once("clean-build-online", lambda _: {"layers": clean_build(WHEELHOUSE="")})["layers"]
+    return once("clean-build-online", lambda _: {"layers": clean_build()})["layers"]
 
 
 def test_two_clean_builds_give_identical_layers(online_build, own_layers):
-    assert own_layers(clean_build(WHEELHOUSE="")) == own_layers(online_build)
+    assert own_layers(clean_build()) == own_layers(online_build)
 
 
 def test_offline_build_from_a_wheelhouse_gives_the_online_layers(online_build, own_layers, tmp_path: Path):
