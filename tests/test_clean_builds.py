@@ -34,9 +34,10 @@ def clean_build(**variables: str) -> list[str]:
     build = bake("--no-cache", "--load", "python-deps", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, TAG=tag, **variables)
     assert build.returncode == 0, f"clean build failed:\n{build.stderr[-3000:]}"
     image = f"{os.environ.get('REGISTRY', '')}spark-k8s-python-deps:{tag}"
-    layers = docker.image.inspect(image).root_fs.layers
-    docker.image.remove(image)
-    return layers
+    try:
+        return docker.image.inspect(image).root_fs.layers
+    finally:
+        docker.image.remove(image)
 
 
 @pytest.fixture
