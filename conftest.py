@@ -186,6 +186,16 @@ def bake_entitlements(environment: Mapping[str, str] = os.environ) -> list[str]:
     ]
 
 
+def run_bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
+    """`docker buildx bake` on docker-bake.hcl with these variables, its output captured. Online,
+    whatever WHEELHOUSE the suite runs with, unless the variables set one."""
+    environment = {**os.environ, "WHEELHOUSE": "", **variables}
+    return subprocess.run(
+        ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--progress=plain", *bake_entitlements(environment), *arguments],
+        env=environment, capture_output=True, text=True, cwd=ROOT,
+    )
+
+
 def bake(folder: Path) -> dict:
     """Bake the variants and their test images; return each target's image, or the error."""
     # python-on-whales has no parameter for --allow; extra flags ride along with the targets.

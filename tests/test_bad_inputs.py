@@ -12,21 +12,16 @@ from pathlib import Path
 import pytest
 from python_on_whales import docker
 
-from conftest import DEPS_DIR, MAIN_BAKE_FILES, ROOT, bake_entitlements
+from conftest import DEPS_DIR, ROOT, run_bake
 
 EXPLAIN_FAILURE = DEPS_DIR / "explain-failure"
 
 
 def bake(target: str, *arguments: str, **variables: str) -> tuple[subprocess.CompletedProcess, str]:
-    """Bake one target of docker-bake.hcl with these variables and a fresh TAG; the result and
-    the image name it would have tagged."""
+    """Bake one target of docker-bake.hcl online (a wheelhouse would need no network or CA) with
+    these variables and a fresh TAG; the result and the image name it would have tagged."""
     tag = f"bad-input-{uuid.uuid4().hex[:8]}"
-    # Online, whatever WHEELHOUSE the suite runs with: a wheelhouse would need no network or CA.
-    environment = {**os.environ, "WHEELHOUSE": "", **variables, "TAG": tag}
-    result = subprocess.run(
-        ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--progress=plain", *bake_entitlements(environment), *arguments, target],
-        env=environment, capture_output=True, text=True, cwd=ROOT,
-    )
+    result = run_bake(*arguments, target, **variables, TAG=tag)
     return result, f"{os.environ.get('REGISTRY', '')}spark-k8s-{target}:{tag}"
 
 

@@ -4,34 +4,24 @@ the online one, so it passes every test the online image passes."""
 
 import json
 import os
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 from python_on_whales import docker
 
-from conftest import MAIN_BAKE_FILES, ROOT, bake_entitlements
+from conftest import run_bake
 
 pytestmark = pytest.mark.slow
 
 SOURCE_DATE_EPOCH = "1700000000"
 
 
-def bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
-    """Bake online, whatever WHEELHOUSE the suite runs with, unless the variables set one."""
-    environment = {**os.environ, "WHEELHOUSE": "", **variables}
-    return subprocess.run(
-        ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), *bake_entitlements(environment), "--progress=plain", *arguments],
-        env=environment, capture_output=True, text=True, cwd=ROOT,
-    )
-
-
 def clean_build(**variables: str) -> list[str]:
     """Bake python-deps with no build cache and SOURCE_DATE_EPOCH, under a TAG of its own; the
     diff IDs of its layers. The tag is removed afterwards."""
     tag = f"clean-{uuid.uuid4().hex[:8]}"
-    build = bake("--no-cache", "--load", "python-deps", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, TAG=tag, **variables)
+    build = run_bake("--no-cache", "--load", "python-deps", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, TAG=tag, **variables)
     assert build.returncode == 0, f"clean build failed:\n{build.stderr[-3000:]}"
     image = f"{os.environ.get('REGISTRY', '')}spark-k8s-python-deps:{tag}"
     try:
@@ -64,12 +54,12 @@ def test_two_clean_builds_give_identical_layers(online_build, own_layers):
 
 def test_offline_build_from_a_wheelhouse_gives_the_online_layers(online_build, own_layers, tmp_path: Path):
     wheelhouse = tmp_path / "wheelhouse"
-    download = bake(f"--allow=fs={tmp_path}", "wheelhouse", WHEELHOUSE=str(wheelhouse), WHEELHOUSE_VARIANTS="python-deps")
+    download = run_bake(f"--allow=fs={tmp_path}", "wheelhouse", WHEELHOUSE=str(wheelhouse), WHEELHOUSE_VARIANTS="python-deps")
     assert download.returncode == 0, f"make wheelhouse failed:\n{download.stderr[-3000:]}"
     assert any(wheelhouse.glob("pyspark-*.tar.gz")) and any(wheelhouse.glob("uv-*.whl")) and any(wheelhouse.glob("setuptools-*.whl"))
 
     offline = {"WHEELHOUSE": str(wheelhouse), "CA_BUNDLE": ""}
-    printed = json.loads(bake("--print", "python-deps", **offline).stdout)["target"]["python-deps"]
+    printed = json.loads(run_bake("--print", "python-deps", **offline).stdout)["target"]["python-deps"]
     assert printed["network"] == "none" and printed["contexts"]["wheelhouse"] == str(wheelhouse)
     layers = clean_build(**offline)
     assert own_layers(layers) == own_layers(online_build)
