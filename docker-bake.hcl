@@ -104,7 +104,7 @@ variable "WHEELHOUSE_VARIANTS" {
   default     = ["python-deps", "python-deps-gpu", "python-deps-iceberg"]
   validation {
     condition     = length(setsubtract(WHEELHOUSE_VARIANTS, [for variant in VARIANTS : "python-deps${variant.suffix}"])) == 0
-    error_message = "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use python-deps, python-deps-gpu or python-deps-iceberg."
+    error_message = "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use some of ${join(", ", [for variant in VARIANTS : "python-deps${variant.suffix}"])}."
   }
 }
 
