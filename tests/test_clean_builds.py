@@ -4,6 +4,7 @@ the online one, so it passes every test the online image passes."""
 
 import json
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -17,11 +18,20 @@ pytestmark = pytest.mark.slow
 SOURCE_DATE_EPOCH = "1700000000"
 
 
+# No build cache for the stages base-deps is made of, and only for those: --no-cache would also
+# rebuild the base image, and a rebuild running beside the harness's bake of the same base can
+# land in the harness's images.
+CLEAN_STAGES = 'target "python-deps" {\n  no-cache-filter = ["tools", "pyspark", "base-deps"]\n}\n'
+
+
 def clean_build(**variables: str) -> list[str]:
-    """Bake python-deps with no build cache and SOURCE_DATE_EPOCH, under a TAG of its own; the
-    diff IDs of its layers. The tag is removed afterwards."""
+    """Bake python-deps with no build cache for its own stages and SOURCE_DATE_EPOCH, under a
+    TAG of its own; the diff IDs of its layers. The tag is removed afterwards."""
     tag = f"clean-{uuid.uuid4().hex[:8]}"
-    build = run_bake("--no-cache", "--load", "python-deps", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, TAG=tag, **variables)
+    with tempfile.NamedTemporaryFile("w", suffix=".hcl") as clean_stages:
+        clean_stages.write(CLEAN_STAGES)
+        clean_stages.flush()
+        build = run_bake(f"--file={clean_stages.name}", "--load", "python-deps", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, TAG=tag, **variables)
     assert build.returncode == 0, f"clean build failed:\n{build.stderr[-3000:]}"
     image = f"{os.environ.get('REGISTRY', '')}spark-k8s-python-deps:{tag}"
     try:
@@ -43,8 +53,8 @@ def own_layers(images: dict[str, str]):
 
 
 @pytest.fixture
-def online_build(once) -> list[str]:
-    """One clean online build, shared by the tests and the xdist workers."""
+def online_build(once, images) -> list[str]:
+    """One clean online build, shared by the tests and the xdist workers, after the harness's bake."""
     return once("clean-build-online", lambda _: {"layers": clean_build()})["layers"]
 
 
