@@ -196,6 +196,14 @@ def run_bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
     )
 
 
+def bake_under_own_tag(target: str, *arguments: str, **variables: str) -> tuple[subprocess.CompletedProcess, str]:
+    """run_bake() of one target under a fresh TAG, so that no build of a test touches the
+    harness's images and a tag left behind is its own: the result and the image it tags."""
+    tag = f"test-{uuid.uuid4().hex[:8]}"
+    result = run_bake(*arguments, target, **variables, TAG=tag)
+    return result, f"{os.environ.get('REGISTRY', '')}spark-k8s-{target}:{tag}"
+
+
 def bake(folder: Path) -> dict:
     """Bake the variants and their test images; return each target's image, or the error."""
     # python-on-whales has no parameter for --allow; extra flags ride along with the targets.

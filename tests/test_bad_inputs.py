@@ -1,7 +1,7 @@
 """Bad input to the bake: one clear error naming the problem and the fix, and no tag left that
 looks valid. Each build is tagged with a TAG of its own, so a tag left behind is caught. Builds
-that must reach an install step run with no build cache, so that no cached layer hides the
-failure."""
+run online (a wheelhouse would need no network or CA); those that must reach an install step
+run with no build cache, so that no cached layer hides the failure."""
 
 import os
 import shutil
@@ -12,17 +12,9 @@ from pathlib import Path
 import pytest
 from python_on_whales import docker
 
-from conftest import DEPS_DIR, ROOT, run_bake
+from conftest import DEPS_DIR, ROOT, bake_under_own_tag
 
 EXPLAIN_FAILURE = DEPS_DIR / "explain-failure"
-
-
-def bake(target: str, *arguments: str, **variables: str) -> tuple[subprocess.CompletedProcess, str]:
-    """Bake one target of docker-bake.hcl online (a wheelhouse would need no network or CA) with
-    these variables and a fresh TAG; the result and the image name it would have tagged."""
-    tag = f"bad-input-{uuid.uuid4().hex[:8]}"
-    result = run_bake(*arguments, target, **variables, TAG=tag)
-    return result, f"{os.environ.get('REGISTRY', '')}spark-k8s-{target}:{tag}"
 
 
 def assert_failed_without_a_tag(result: subprocess.CompletedProcess, image: str, message: str) -> None:
@@ -33,7 +25,7 @@ def assert_failed_without_a_tag(result: subprocess.CompletedProcess, image: str,
 
 
 def test_unknown_variant_is_named():
-    result, image = bake("python-deps-cuda")
+    result, image = bake_under_own_tag("python-deps-cuda")
     assert_failed_without_a_tag(result, image, "failed to find target python-deps-cuda")
 
 
@@ -45,13 +37,13 @@ def test_unknown_variant_is_named():
     ],
 )
 def test_version_without_locks_is_refused_before_building(variable, value, message):
-    result, image = bake("python-deps", **{variable: value})
+    result, image = bake_under_own_tag("python-deps", **{variable: value})
     assert_failed_without_a_tag(result, image, message)
 
 
 def test_base_image_with_another_python_stops_the_build():
     """The hermetic base carries Python 3.11; asking for 3.10 stops before anything installs."""
-    result, image = bake("python-deps", BASE_IMAGE="target:python-base-debian", PYTHON_VERSION="3.10")
+    result, image = bake_under_own_tag("python-deps", BASE_IMAGE="target:python-base-debian", PYTHON_VERSION="3.10")
     assert_failed_without_a_tag(
         result, image,
         "error: BASE_IMAGE has Python 3.11 but PYTHON_VERSION is 3.10: set PYTHON_VERSION=3.11, or use a base image with Python 3.10",
@@ -61,7 +53,7 @@ def test_base_image_with_another_python_stops_the_build():
 def test_missing_base_image_is_named():
     """Bake's own error names the image; `make build` checks first and says what to do."""
     missing = "spark-k8s-no-such-base:latest"
-    result, image = bake("python-deps", BASE_IMAGE=missing)
+    result, image = bake_under_own_tag("python-deps", BASE_IMAGE=missing)
     assert_failed_without_a_tag(result, image, f"{missing}: failed to resolve source metadata")
     checked = subprocess.run(["make", "--no-print-directory", "base-image", f"BASE_IMAGE={missing}"], capture_output=True, text=True, cwd=ROOT)
     assert checked.returncode != 0
@@ -78,7 +70,7 @@ def test_base_image_without_python_stops_the_build(images):
         input=f"FROM {images['test-base']}\nRUN rm -rf /opt/python /usr/bin/python3*\n", text=True, check=True, capture_output=True,
     )
     try:
-        result, image = bake("python-deps", "--no-cache", BASE_IMAGE=no_python)
+        result, image = bake_under_own_tag("python-deps", "--no-cache", BASE_IMAGE=no_python)
         assert_failed_without_a_tag(
             result, image,
             f"error: BASE_IMAGE has no python3 with pip on PATH: use an image with Python {os.environ.get('PYTHON_VERSION', '3.10')} and pip",
@@ -90,7 +82,7 @@ def test_base_image_without_python_stops_the_build(images):
 def test_no_network_names_the_wheelhouse(tmp_path: Path):
     offline = tmp_path / "no-network.hcl"
     offline.write_text('target "python-deps" {\n  network = "none"\n}\n')
-    result, image = bake("python-deps", f"--file={offline}", "--no-cache")
+    result, image = bake_under_own_tag("python-deps", f"--file={offline}", "--no-cache")
     assert_failed_without_a_tag(
         result, image,
         "error: no network to the package index: let the build reach it (through HTTPS_PROXY if there is one), "
@@ -110,7 +102,7 @@ def tls_is_intercepted(image: str) -> bool:
 def test_missing_proxy_ca_names_ca_bundle(images):
     if not tls_is_intercepted(images["test-base"]):
         pytest.skip("HTTPS to PyPI is not intercepted here: there is no proxy CA to leave out")
-    result, image = bake("python-deps", "--no-cache", CA_BUNDLE="")
+    result, image = bake_under_own_tag("python-deps", "--no-cache", CA_BUNDLE="")
     assert_failed_without_a_tag(
         result, image,
         "error: the package index's TLS certificate is not trusted, as behind a proxy that re-signs HTTPS: "

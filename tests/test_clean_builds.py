@@ -4,14 +4,12 @@ the online one, so it passes every test the online image passes. The hermetic ba
 too and must give the layers the harness's variants were built on."""
 
 import json
-import os
-import uuid
 from pathlib import Path
 
 import pytest
 from python_on_whales import docker
 
-from conftest import run_bake
+from conftest import bake_under_own_tag, run_bake
 
 pytestmark = pytest.mark.slow
 
@@ -22,10 +20,8 @@ def clean_build(**variables: str) -> list[str]:
     """Bake python-deps with no build cache (the hermetic base included, where BASE_IMAGE is that
     target) and SOURCE_DATE_EPOCH, under a TAG of its own; the diff IDs of its layers. The tag
     is removed afterwards."""
-    tag = f"clean-{uuid.uuid4().hex[:8]}"
-    build = run_bake("--no-cache", "--load", "python-deps", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, TAG=tag, **variables)
+    build, image = bake_under_own_tag("python-deps", "--no-cache", "--load", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, **variables)
     assert build.returncode == 0, f"clean build failed:\n{build.stderr[-3000:]}"
-    image = f"{os.environ.get('REGISTRY', '')}spark-k8s-python-deps:{tag}"
     try:
         return docker.image.inspect(image).root_fs.layers
     finally:
