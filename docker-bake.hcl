@@ -1,9 +1,11 @@
-# Python dependency layer of the spark-k8s image family.
-#   docker buildx bake python-deps            base variant
-#   docker buildx bake all                    every variant
-#   docker buildx bake wheelhouse             every file the locks name, for builds with no network
+# Python dependency layer of the spark-k8s image family, for every cell of its matrix:
+# Spark line x Python version x variant (python-deps, -gpu, -iceberg).
+#   docker buildx bake python-deps            base variant of the default cell (SPARK_VERSION, PYTHON_VERSION)
+#   docker buildx bake all                    every variant of that cell
+#   docker buildx bake matrix                 every cell offered whose Python has a base image
+#   docker buildx bake ci                     the cells `make test` builds and tests
 #   docker buildx bake --list=targets         what each target is
-# Variables can be set from the environment: BASE_IMAGE=python:3.10-slim docker buildx bake
+# Variables can be set from the environment: SPARK_VERSION=3.5 PYTHON_VERSION=3.11 docker buildx bake all
 # docker-bake.json, read with this file, holds the lock digests that scripts/lock.sh writes.
 
 variable "REGISTRY" {
@@ -12,47 +14,59 @@ variable "REGISTRY" {
 }
 
 variable "TAG" {
-  default = "latest"
+  description = "One tag for every image built, in place of the cell's own (spark-X.Y-python-A.B, and latest for the default cell)"
+  default     = ""
 }
 
-variable "BASE_IMAGE" {
-  description = "Image the layer extends: any image with python3 and pip on PATH at PYTHON_VERSION, or target:python-base-debian for the hermetic Debian base built here"
-  default     = "spark-k8s-python-3.10:latest"
+# The default cell: the python-deps, python-deps-gpu and python-deps-iceberg groups, `all`, and
+# the images tagged latest. The newest Spark line on the newest Python built here.
+variable "SPARK_VERSION" {
+  description = "Spark line (major.minor) of the default cell"
+  default     = "4.3"
 }
 
 variable "PYTHON_VERSION" {
-  description = "Python version of BASE_IMAGE; selects the lock files"
-  default     = "3.10"
+  description = "Python version of the default cell"
+  default     = "3.13"
+}
+
+variable "CELL" {
+  description = "Derived from SPARK_VERSION and PYTHON_VERSION; a cell no Spark line offers fails here, with the reason"
+  default     = cell_refusal(SPARK_VERSION, PYTHON_VERSION) == "" ? cell_tag({ spark = SPARK_VERSION, python = PYTHON_VERSION }) : cell_refusal(SPARK_VERSION, PYTHON_VERSION)
   validation {
-    condition     = contains(PYTHON_VERSIONS, PYTHON_VERSION)
-    error_message = "PYTHON_VERSION ${PYTHON_VERSION} has no lock files: use one of ${join(", ", PYTHON_VERSIONS)}, or add it to PYTHON_VERSIONS and run make lock."
+    condition     = length(regexall("^spark-[0-9.]+-python-[0-9.]+$", CELL)) == 1
+    error_message = CELL
   }
 }
 
-# The versions with lock files: scripts/lock.sh resolves every Spark line for every Python.
-variable "PYTHON_VERSIONS" {
-  type    = list(string)
-  default = ["3.10", "3.11"]
+# The image each Python version's cells are built on: any image with python3 and pip on PATH at
+# that version. 3.11 and 3.13 are the hermetic Debian bases `make build` makes here (targets
+# python-base-py311, python-base-py313); a cell whose Python has no base is left out of `matrix`.
+# target:NAME builds a target of this file as the base, in the same bake.
+variable "BASE_IMAGE_PY310" {
+  description = "Base of the Python 3.10 cells, e.g. python:3.10-slim-bookworm (none here: no Debian suite has 3.10)"
+  default     = ""
 }
 
-variable "SPARK_VERSIONS" {
-  type    = list(string)
-  default = ["4.2"]
+variable "BASE_IMAGE_PY311" {
+  description = "Base of the Python 3.11 cells"
+  default     = "spark-k8s-python-3.11:latest"
 }
 
-variable "SPARK_VERSION" {
-  description = "Spark line of the image family (major.minor); pins pyspark and selects the lock files"
-  default     = "4.2"
-  validation {
-    condition     = contains(SPARK_VERSIONS, SPARK_VERSION)
-    error_message = "SPARK_VERSION ${SPARK_VERSION} has no lock files: use one of ${join(", ", SPARK_VERSIONS)}, or add it to SPARK_VERSIONS and run make lock."
-  }
+variable "BASE_IMAGE_PY312" {
+  description = "Base of the Python 3.12 cells, e.g. python:3.12-slim-bookworm (none here: no Debian suite has 3.12)"
+  default     = ""
 }
 
-# A build cache shared by a team or CI, one entry per variant target, written with mode=max so
-# that the intermediate stages (tools, pyspark) are reused too. Exporting a cache needs a driver
-# that supports it: docker-container, kubernetes, remote, or docker with the containerd image
-# store. Readers that must not write it: --set '*.cache-to='.
+variable "BASE_IMAGE_PY313" {
+  description = "Base of the Python 3.13 cells"
+  default     = "spark-k8s-python-3.13:latest"
+}
+
+# A build cache shared by a team or CI, one entry per target, written with mode=max so that the
+# intermediate stages (tools, pyspark) are reused too. Exporting a cache needs a driver that
+# supports it: docker-container, kubernetes, remote, or docker with the containerd image store.
+# Readers that must not write it: --set '*.cache-to='.
 variable "CACHE_REGISTRY" {
   description = "Registry repository for the build cache, e.g. ghcr.io/acme/python-deps-cache; each target uses the tag of its name"
   default     = ""
@@ -63,48 +77,22 @@ variable "CACHE_DIR" {
   default     = ""
 }
 
-# The variants: one Dockerfile stage each, named python-deps${suffix}, and the locks it installs
-# in order (besides locks/build.txt, pyspark's build backend). The test harness's bake file
-# (tests/docker-bake.hcl) builds a test image on each.
-variable "VARIANTS" {
-  type = list(object({ suffix = string, stage = string, locks = list(string), description = string }))
-  default = [
-    {
-      suffix      = ""
-      stage       = "base-deps"
-      locks       = ["base-spark", "base-dataframes", "base"]
-      description = "Base set: pandas, NumPy, pyarrow, PySpark, SQLAlchemy, psycopg2, scikit-learn, SciPy"
-    },
-    {
-      suffix      = "-gpu"
-      stage       = "gpu"
-      locks       = ["base-spark", "base-dataframes", "base", "gpu"]
-      description = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
-    },
-    {
-      suffix      = "-iceberg"
-      stage       = "iceberg"
-      locks       = ["base-spark", "base-dataframes", "base", "iceberg"]
-      description = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
-    },
-  ]
-}
-
 # Air-gapped sites: `docker buildx bake wheelhouse` on a connected machine downloads every file
-# the locks of WHEELHOUSE_VARIANTS name, hash-checked, into the folder WHEELHOUSE; with WHEELHOUSE
-# set, the variants then install from that folder alone, with the build's network turned off.
+# the locks of the default cell's WHEELHOUSE_VARIANTS name, hash-checked, into the folder
+# WHEELHOUSE; with WHEELHOUSE set, the variants then install from that folder alone, with the
+# build's network turned off.
 variable "WHEELHOUSE" {
   description = "Folder of the wheelhouse: written by the wheelhouse target (default ./wheelhouse), the variants' only package source when set"
   default     = ""
 }
 
 variable "WHEELHOUSE_VARIANTS" {
-  description = "Variant targets whose locks the wheelhouse target downloads"
+  description = "Variants whose locks the wheelhouse target downloads"
   type        = list(string)
   default     = ["python-deps", "python-deps-gpu", "python-deps-iceberg"]
   validation {
-    condition     = length(setsubtract(WHEELHOUSE_VARIANTS, [for variant in VARIANTS : "python-deps${variant.suffix}"])) == 0
-    error_message = "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use some of ${join(", ", [for variant in VARIANTS : "python-deps${variant.suffix}"])}."
+    condition     = length(setsubtract(WHEELHOUSE_VARIANTS, ["python-deps", "python-deps-gpu", "python-deps-iceberg"])) == 0
+    error_message = "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use some of python-deps, python-deps-gpu, python-deps-iceberg."
   }
 }
 
@@ -130,45 +118,136 @@ variable "CA_BUNDLE" {
   default     = ""
 }
 
-# A BASE_IMAGE of the form target:NAME is a target of this file, passed as a named context.
+# The Spark lines offered: the Pythons each one's PySpark supports (its requires-python and
+# classifiers; `why` says so for a refused cell), and the Java versions its JVM side runs on, in
+# order of preference (the test images install the first one their Debian carries). The floors
+# and ceilings of its packages are in spark-lines/X.Y.txt beside the requirement sets. A new line:
+# an entry here, that file, then `make lock`.
+function "spark_lines" {
+  params = []
+  result = {
+    "3.5" = { pythons = ["3.10", "3.11"], java = ["17", "11"], why = "PySpark 3.5 supports Python 3.8 to 3.11" }
+    "4.0" = { pythons = ["3.10", "3.11", "3.12", "3.13"], java = ["17", "21"], why = "PySpark 4.0 supports Python 3.9 to 3.13" }
+    "4.1" = { pythons = ["3.10", "3.11", "3.12", "3.13"], java = ["17", "21"], why = "PySpark 4.1 supports Python 3.10 to 3.13" }
+    "4.2" = { pythons = ["3.10", "3.11", "3.12", "3.13"], java = ["17", "21"], why = "PySpark 4.2 supports Python 3.10 to 3.13" }
+    "4.3" = { pythons = ["3.11", "3.12", "3.13"], java = ["17", "21"], why = "PySpark 4.3 requires Python 3.11 or newer" }
+  }
+}
+
+# Every cell offered, {spark, python}, oldest line first.
+function "cells" {
+  params = []
+  result = flatten([for spark, line in spark_lines() : [for python in line.pythons : { spark = spark, python = python }]])
+}
+
+# Why SPARK_VERSION and PYTHON_VERSION name no cell, or "" where they do.
+function "cell_refusal" {
+  params = [spark, python]
+  result = (!contains(keys(spark_lines()), spark)
+    ? "SPARK_VERSION ${spark} is not a Spark line offered here: use one of ${join(", ", keys(spark_lines()))}, or add it to spark_lines() in docker-bake.hcl and run make lock."
+    : (contains(spark_lines()[spark].pythons, python) ? "" : "Spark ${spark} does not support Python ${python} (${spark_lines()[spark].why}): its cells are Python ${join(", ", spark_lines()[spark].pythons)}."))
+}
+
+# The variants: one Dockerfile stage each, named python-deps${suffix}, and the locks it installs
+# in order (besides locks/build.txt, pyspark's build backend). The test harness's bake file
+# (tests/docker-bake.hcl) builds a test image on each.
+function "variants" {
+  params = []
+  result = [
+    {
+      suffix      = ""
+      stage       = "base-deps"
+      locks       = ["base-spark", "base-dataframes", "base"]
+      description = "Base set: pandas, NumPy, pyarrow, PySpark, SQLAlchemy, psycopg2, scikit-learn, SciPy"
+    },
+    {
+      suffix      = "-gpu"
+      stage       = "gpu"
+      locks       = ["base-spark", "base-dataframes", "base", "gpu"]
+      description = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
+    },
+    {
+      suffix      = "-iceberg"
+      stage       = "iceberg"
+      locks       = ["base-spark", "base-dataframes", "base", "iceberg"]
+      description = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
+    },
+  ]
+}
+
+# The hermetic bases: Debian's own Python in a suite that carries it, from a rootfs that
+# scripts/debian-rootfs.sh writes (docker/docker-base/python-debian/rootfs-SUITE.tar).
+function "hermetic_bases" {
+  params = []
+  result = [
+    { python = "3.11", suite = "bookworm" },
+    { python = "3.13", suite = "trixie" },
+  ]
+}
+
+function "base_image" {
+  params = [python]
+  result = lookup({ "3.10" = BASE_IMAGE_PY310, "3.11" = BASE_IMAGE_PY311, "3.12" = BASE_IMAGE_PY312, "3.13" = BASE_IMAGE_PY313 }, python, "")
+}
+
+# A base of the form target:NAME is a target of this file, passed as a named context.
 function "base_image_name" {
   params = [ref]
   result = trimprefix(ref, "target:")
 }
 
 function "base_context" {
-  params = []
-  result = base_image_name(BASE_IMAGE) != BASE_IMAGE ? { (base_image_name(BASE_IMAGE)) = BASE_IMAGE } : {}
+  params = [python]
+  result = base_image_name(base_image(python)) != base_image(python) ? { (base_image_name(base_image(python))) = base_image(python) } : {}
 }
 
-function "engine_arch" {
-  params = []
-  result = split("/", BAKE_LOCAL_PLATFORM)[1]
+# spark43-py313: the cell in a target name, which allows no dots.
+function "cell_id" {
+  params = [cell]
+  result = "spark${replace(cell.spark, ".", "")}-py${replace(cell.python, ".", "")}"
 }
 
+# spark-4.3-python-3.13: the cell in an image tag.
+function "cell_tag" {
+  params = [cell]
+  result = "spark-${cell.spark}-python-${cell.python}"
+}
+
+function "is_default_cell" {
+  params = [cell]
+  result = cell.spark == SPARK_VERSION && cell.python == PYTHON_VERSION
+}
+
+function "target_name" {
+  params = [variant, cell]
+  result = "python-deps${variant.suffix}-${cell_id(cell)}"
+}
+
+function "tags" {
+  params = [name, cell]
+  result = TAG != "" ? ["${REGISTRY}${name}:${TAG}"] : concat(["${REGISTRY}${name}:${cell_tag(cell)}"], is_default_cell(cell) ? ["${REGISTRY}${name}:latest"] : [])
+}
+
+# The lock folder of a cell. Bake labels are per target, so the label names the locks of the
+# engine's platform: the ones a local build installs.
 function "lock_folder" {
-  params = []
-  result = "spark-${SPARK_VERSION}/python-${PYTHON_VERSION}/linux-${engine_arch()}"
+  params = [cell]
+  result = "spark-${cell.spark}/python-${cell.python}/linux-${split("/", BAKE_LOCAL_PLATFORM)[1]}"
 }
 
 # Empty values are left out: an image without a revision says nothing rather than "".
 function "labels" {
-  params = [variant]
+  params = [variant, cell]
   result = { for key, value in {
     "org.opencontainers.image.title"       = "spark-k8s-python-deps${variant.suffix}"
     "org.opencontainers.image.description" = variant.description
-    "org.opencontainers.image.version"     = "spark-${SPARK_VERSION}-python-${PYTHON_VERSION}"
+    "org.opencontainers.image.version"     = cell_tag(cell)
     "org.opencontainers.image.created"     = SOURCE_DATE_EPOCH != "" ? formatdate("YYYY-MM-DD'T'hh:mm:ssZ", timeadd("1970-01-01T00:00:00Z", "${SOURCE_DATE_EPOCH}s")) : timestamp()
     "org.opencontainers.image.revision"    = REVISION
     "org.opencontainers.image.source"      = SOURCE_URL
-    "spark-k8s.python-deps.locks"          = join(" ", concat(["locks/build.txt"], [for lock in variant.locks : "locks/${lock_folder()}/${lock}.txt"]))
-    "spark-k8s.python-deps.lock-digest"    = lookup(LOCK_DIGESTS, "${lock_folder()}/${variant.stage}", "")
+    "spark-k8s.python-deps.locks"          = join(" ", concat(["locks/build.txt"], [for lock in variant.locks : "locks/${lock_folder(cell)}/${lock}.txt"]))
+    "spark-k8s.python-deps.lock-digest"    = lookup(lock_digests(), "${lock_folder(cell)}/${variant.stage}", "")
   } : key => value if value != "" }
-}
-
-function "image" {
-  params = [name]
-  result = ["${REGISTRY}${name}:${TAG}"]
 }
 
 function "cache_from" {
@@ -190,48 +269,94 @@ function "cache_to" {
 target "_common" {
   context    = "docker/docker-intermediate/python-deps"
   dockerfile = "Dockerfile"
-  args = {
-    BASE_IMAGE     = base_image_name(BASE_IMAGE)
-    PYTHON_VERSION = PYTHON_VERSION
-    SPARK_VERSION  = SPARK_VERSION
+  secret     = CA_BUNDLE != "" ? ["id=ca-bundle,src=${CA_BUNDLE}"] : []
+}
+
+# The args and base of one cell, for the targets that build on its base image.
+function "cell_args" {
+  params = [cell]
+  result = {
+    BASE_IMAGE     = base_image_name(base_image(cell.python))
+    PYTHON_VERSION = cell.python
+    SPARK_VERSION  = cell.spark
   }
-  contexts = base_context()
-  secret   = CA_BUNDLE != "" ? ["id=ca-bundle,src=${CA_BUNDLE}"] : []
 }
 
-target "python-base-debian" {
-  description = "Hermetic base: Debian bookworm with Python 3.11 in a virtual environment, from a local rootfs (scripts/debian-rootfs.sh)"
+target "python-base" {
+  name        = "python-base-py${replace(base.python, ".", "")}"
+  description = "Hermetic base: Debian ${base.suite} with its Python ${base.python} in a virtual environment, from a local rootfs (scripts/debian-rootfs.sh)"
   context     = "docker/docker-base/python-debian"
-  tags        = image("spark-k8s-python-3.11-debian")
+  # The rootfs's clock (scripts/debian-rootfs.sh) for the image's times too: a rebuild of the base
+  # gives the image digest that the cells' cached layers were built on.
+  args = { DEBIAN_SUITE = base.suite, SOURCE_DATE_EPOCH = "1686355200" }
+  tags        = ["spark-k8s-python-${base.python}:latest"]
+  matrix = {
+    base = hermetic_bases()
+  }
 }
 
-# One target per variant, each a stage of the same Dockerfile; the block's name, "all", is
-# also the group that builds every variant.
-target "all" {
-  name        = "python-deps${variant.suffix}"
+# One target per cell and variant, each a stage of the same Dockerfile: python-deps-gpu-spark43-py313.
+# The block's name, "offered", is also the group of every cell offered.
+target "offered" {
+  name        = target_name(variant, cell)
   inherits    = ["_common"]
-  description = variant.description
+  description = "Spark ${cell.spark}, Python ${cell.python}: ${variant.description}"
   target      = variant.stage
-  tags        = image("spark-k8s-python-deps${variant.suffix}")
-  labels      = labels(variant)
-  cache-from  = cache_from("python-deps${variant.suffix}")
-  cache-to    = cache_to("python-deps${variant.suffix}")
+  args        = cell_args(cell)
+  tags        = tags("spark-k8s-python-deps${variant.suffix}", cell)
+  labels      = labels(variant, cell)
+  cache-from  = cache_from(target_name(variant, cell))
+  cache-to    = cache_to(target_name(variant, cell))
   # The wheelhouse replaces the Dockerfile's empty stage of that name; nothing else is fetched.
-  contexts = merge(base_context(), WHEELHOUSE != "" ? { wheelhouse = WHEELHOUSE } : {})
-  network = WHEELHOUSE != "" ? "none" : null
+  contexts = merge(base_context(cell.python), WHEELHOUSE != "" ? { wheelhouse = WHEELHOUSE } : {})
+  network  = WHEELHOUSE != "" ? "none" : null
   matrix = {
-    variant = VARIANTS
+    cell    = cells()
+    variant = variants()
   }
 }
 
 target "wheelhouse" {
   inherits    = ["_common"]
-  description = "Every file the locks of WHEELHOUSE_VARIANTS name, hash-checked, written to WHEELHOUSE (default ./wheelhouse)"
+  description = "Every file the locks of the default cell's WHEELHOUSE_VARIANTS name, hash-checked, written to WHEELHOUSE (default ./wheelhouse)"
   target      = "wheelhouse-files"
-  args = {
-    WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in VARIANTS : variant.locks if contains(WHEELHOUSE_VARIANTS, "python-deps${variant.suffix}")])))
-  }
-  output = ["type=local,dest=${WHEELHOUSE != "" ? WHEELHOUSE : "wheelhouse"}"]
+  args = merge(cell_args({ spark = SPARK_VERSION, python = PYTHON_VERSION }), {
+    WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in variants() : variant.locks if contains(WHEELHOUSE_VARIANTS, "python-deps${variant.suffix}")])))
+  })
+  contexts = base_context(PYTHON_VERSION)
+  output   = ["type=local,dest=${WHEELHOUSE != "" ? WHEELHOUSE : "wheelhouse"}"]
+}
+
+# The default cell, by variant.
+group "python-deps" {
+  targets = ["python-deps-${cell_id({ spark = SPARK_VERSION, python = PYTHON_VERSION })}"]
+}
+
+group "python-deps-gpu" {
+  targets = ["python-deps-gpu-${cell_id({ spark = SPARK_VERSION, python = PYTHON_VERSION })}"]
+}
+
+group "python-deps-iceberg" {
+  targets = ["python-deps-iceberg-${cell_id({ spark = SPARK_VERSION, python = PYTHON_VERSION })}"]
+}
+
+group "all" {
+  targets = ["python-deps", "python-deps-gpu", "python-deps-iceberg"]
+}
+
+group "bases" {
+  targets = ["python-base"]
+}
+
+# Every cell offered whose Python has a base image, every variant.
+group "matrix" {
+  targets = flatten([for cell in cells() : [for variant in variants() : target_name(variant, cell)] if base_image(cell.python) != ""])
+}
+
+# What CI builds and tests (`make test`): the default cell whole, and the oldest and a middle
+# Spark line on the other hermetic Python, without the 6 GB gpu variant.
+group "ci" {
+  targets = flatten(["all", [for cell in [{ spark = "3.5", python = "3.11" }, { spark = "4.2", python = "3.11" }] : [target_name(variants()[0], cell), target_name(variants()[2], cell)]]])
 }
 
 group "default" {

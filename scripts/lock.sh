@@ -1,35 +1,50 @@
 #!/usr/bin/env bash
-# Resolve the requirement sets into hashed lock files, one folder per Spark line, Python
-# version and architecture:
+# Resolve the requirement sets into hashed lock files, one folder per cell of the matrix (Spark
+# line, Python version) and architecture:
 #   locks/spark-S/python-V/linux-ARCH/{gpu-iceberg,base,base-*,gpu,iceberg}.txt
 # gpu-iceberg.txt is the joint resolution of all sets; every other lock is resolved under it as
 # a constraint, so a base package has the same version in every variant and the gpu and iceberg
-# stages only ever add packages on top of base-deps. Existing locks are the resolver's
+# stages only ever add packages on top of base-deps. The Spark line's own floors and ceilings
+# (spark-lines/S.txt) constrain every resolution of its cells. Existing locks are the resolver's
 # preferences: a re-run changes nothing unless an input changed.
 #
-# The Spark lines and Python versions are the bake file's SPARK_VERSIONS and PYTHON_VERSIONS.
+# The cells are the bake file's (`docker buildx bake --print offered`). Each folder records what
+# it was resolved from (resolved-from.sha256): a folder whose inputs and locks still match it is not
+# resolved again, so a check after a one-line edit re-resolves only the cells it touches.
 #
-# Usage: lock.sh [--check]
+# Usage: lock.sh [--check] [--full]
 #   --check  resolve into a scratch folder and fail if any lock differs (stale lock)
-# Environment: ARCHS (default "amd64 arm64"), LOCK_PYTHON_VERSIONS (default: the bake file's PYTHON_VERSIONS),
-#   DEPS_DIR (default docker/docker-intermediate/python-deps; the benchmark locks a scratch copy),
-#   LOCK_DIGESTS_FILE (default docker-bake.json), UV (default uv)
+#   --full   resolve every folder, even those whose record still matches
+# Environment: ARCHS (default "amd64 arm64"), LOCK_CELLS (default: every cell offered, e.g.
+#   "4.3/3.13 3.5/3.11"), LOCK_JOBS (parallel resolutions, default 4), DEPS_DIR (default
+#   docker/docker-intermediate/python-deps; the benchmark locks a scratch copy), LOCK_DIGESTS_FILE
+#   (default docker-bake.json), UV (default uv)
 set -euo pipefail
 
-check=false
-if [ "${1:-}" = --check ]; then check=true; fi
+check=false full=false
+for option in "$@"; do
+  case "$option" in
+    --check) check=true ;;
+    --full) full=true ;;
+    *) echo "usage: $0 [--check] [--full]" >&2; exit 2 ;;
+  esac
+done
 read -r -a archs <<<"${ARCHS:-amd64 arm64}"
+jobs=${LOCK_JOBS:-4}
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-bake_variable() { # VARIABLE: the value of a variable of the bake file, as JSON
-  docker buildx bake --file "$here/docker-bake.hcl" --file "$here/docker-bake.json" --list=type=variables,format=json 2>/dev/null |
-    python3 -c 'import json, sys; print({v["name"]: v["value"] for v in json.load(sys.stdin)}[sys.argv[1]])' "$1"
-}
-words() { python3 -c 'import json, sys; print(" ".join(json.loads(sys.argv[1] or "[]")))' "$1"; }
-read -r -a sparks <<<"$(words "$(bake_variable SPARK_VERSIONS)")"
-read -r -a pythons <<<"${LOCK_PYTHON_VERSIONS:-$(words "$(bake_variable PYTHON_VERSIONS)")}"
-[ ${#sparks[@]} -gt 0 ] && [ ${#pythons[@]} -gt 0 ] ||
-  { echo "lock: cannot read SPARK_VERSIONS and PYTHON_VERSIONS from docker-bake.hcl; is docker buildx installed (make engine)?" >&2; exit 2; }
+# The variant targets of every cell offered, as bake resolves them: each one's stage, cell and
+# the locks it installs (its label), as JSON lines.
+offered=$(docker buildx bake --file "$here/docker-bake.hcl" --file "$here/docker-bake.json" --print offered 2>/dev/null |
+  python3 -c '
+import json, sys
+for target in json.load(sys.stdin)["target"].values():
+    locks = [lock.rsplit("/", 1)[-1].removesuffix(".txt") for lock in target["labels"]["spark-k8s.python-deps.locks"].split()[1:]]
+    print(json.dumps({"stage": target["target"], "cell": target["args"]["SPARK_VERSION"] + "/" + target["args"]["PYTHON_VERSION"], "locks": locks}))
+') || true
+[ -n "$offered" ] ||
+  { echo "lock: cannot read the cells from docker-bake.hcl; is docker buildx installed (make engine)?" >&2; exit 2; }
+read -r -a cells <<<"${LOCK_CELLS:-$(python3 -c 'import json, sys; print(" ".join(sorted({json.loads(line)["cell"] for line in sys.stdin})))' <<<"$offered")}"
 deps=$(cd "${DEPS_DIR:-$here/docker/docker-intermediate/python-deps}" && pwd)
 # Absolute, since the resolver runs in a scratch folder.
 uv=$(command -v "${UV:-uv}") || { echo "lock: uv not found; run 'make venv' or set UV" >&2; exit 2; }
@@ -56,53 +71,93 @@ declare -A base_layers=(
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cp "$deps"/requirements-*.txt "$scratch/"
+cp -r "$deps/spark-lines" "$scratch/"
+mkdir -p "$scratch/failed" "$scratch/stale" "$scratch/log"
+for layer in "${!base_layers[@]}"; do
+  tr ' ' '\n' <<<"${base_layers[$layer]}" >"$scratch/$layer.in"
+done
 
 compile() { # OUT CONSTRAINTS INPUT...
   local out=$1 constraints=$2; shift 2
   (cd "$scratch" && "$uv" pip compile --quiet --generate-hashes --no-header --config-file "$deps/uv.toml" \
     --python-version "$py" --python-platform "${platform[$arch]}" \
-    --constraint "spark-$spark.txt" ${constraints:+--constraint "$constraints"} \
+    --constraint "spark-lines/$spark.txt" ${constraints:+--constraint "$constraints"} \
     --output-file "$out" "$@") || {
     echo "lock: $* cannot be resolved for Spark $spark, Python $py, $arch (uv's reason is above): relax the requirement it names, then run make lock again" >&2
     exit 1
   }
 }
 
+# What a folder's locks are resolved from, and what they are: the digest of each.
+inputs_digest() { # SPARK PYTHON ARCH
+  { echo "$1 $2 $3"; "$uv" --version; cat "$0" "$deps/uv.toml" "$deps"/requirements-{base,gpu,iceberg}.txt "$deps/spark-lines/$1.txt"; } |
+    sha256sum | cut -d' ' -f1
+}
+locks_digest() { # FOLDER
+  cat "$1"/*.txt | sha256sum | cut -d' ' -f1
+}
+record() { # SPARK PYTHON ARCH FOLDER: the resolved-from.sha256 of the folder's locks
+  cat <<EOF
+# Written by scripts/lock.sh: the digest of what these locks were resolved from (uv, uv.toml, the
+# requirement sets, spark-lines/$1.txt, lock.sh) and of the locks. make check-lock and make lock
+# resolve the folder again only when one of them no longer matches.
+inputs sha256:$(inputs_digest "$1" "$2" "$3")
+locks sha256:$(locks_digest "$4")
+EOF
+}
+
 lock_folder() { # SPARK PYTHON ARCH: resolve one folder of locks; with --check, compare it
   local spark=$1 py=$2 arch=$3
-  [ -n "${platform[$arch]:-}" ] || { echo "lock: unknown architecture '$arch' (known: ${!platform[*]})" >&2; exit 2; }
   local rel="locks/spark-$spark/python-$py/linux-$arch"
   local dir="$deps/$rel"
   mkdir -p "$scratch/$rel"
   # Start from the committed locks so that the resolver keeps their pins.
   if [ -d "$dir" ]; then cp "$dir"/*.txt "$scratch/$rel/"; fi
-  echo "lock: $rel" >&2
   compile "$rel/gpu-iceberg.txt" "" ${inputs[gpu-iceberg]}
   for stage in base gpu iceberg; do
     compile "$rel/$stage.txt" "$rel/gpu-iceberg.txt" ${inputs[$stage]}
   done
   for layer in "${!base_layers[@]}"; do
-    tr ' ' '\n' <<<"${base_layers[$layer]}" >"$scratch/$layer.in"
     compile "$rel/$layer.txt" "$rel/base.txt" "$layer.in"
   done
+  record "$spark" "$py" "$arch" "$scratch/$rel" >"$scratch/$rel/resolved-from.sha256"
   if $check; then
-    diff -r -q "$dir" "$scratch/$rel" >/dev/null 2>&1 || stale+=("$rel")
+    diff -r -q "$dir" "$scratch/$rel" >/dev/null 2>&1 || echo "$rel" >"$scratch/stale/${rel//\//_}"
   else
-    mkdir -p "$dir" && cp "$scratch/$rel"/*.txt "$dir/"
+    mkdir -p "$dir" && cp "$scratch/$rel"/*.txt "$scratch/$rel/resolved-from.sha256" "$dir/"
   fi
 }
 
-stale=()
-for spark in "${sparks[@]}"; do
-  echo "pyspark==$spark.*" >"$scratch/spark-$spark.txt"
-  for py in "${pythons[@]}"; do
-    for arch in "${archs[@]}"; do
-      lock_folder "$spark" "$py" "$arch"
-    done
+up_to_date() { # SPARK PYTHON ARCH: whether the folder's record matches its inputs and locks
+  local dir="$deps/locks/spark-$1/python-$2/linux-$3"
+  [ -f "$dir/resolved-from.sha256" ] && [ "$(record "$@" "$dir")" = "$(cat "$dir/resolved-from.sha256")" ]
+}
+
+for arch in "${archs[@]}"; do
+  [ -n "${platform[$arch]:-}" ] || { echo "lock: unknown architecture '$arch' (known: ${!platform[*]})" >&2; exit 2; }
+done
+for cell in "${cells[@]}"; do
+  spark=${cell%/*} py=${cell#*/}
+  [ -f "$deps/spark-lines/$spark.txt" ] || { echo "lock: Spark $spark has no spark-lines/$spark.txt beside the requirement sets: write its constraints there" >&2; exit 2; }
+  for arch in "${archs[@]}"; do
+    rel="locks/spark-$spark/python-$py/linux-$arch"
+    if ! $full && up_to_date "$spark" "$py" "$arch"; then
+      continue
+    fi
+    echo "lock: $rel" >&2
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    (lock_folder "$spark" "$py" "$arch" || touch "$scratch/failed/${rel//\//_}") >"$scratch/log/${rel//\//_}" 2>&1 &
   done
 done
+wait
+# uv's reason, then the line that names the cell, for every folder that failed.
+if [ -n "$(ls -A "$scratch/failed")" ]; then
+  for failed in "$scratch/failed"/*; do cat "$scratch/log/${failed##*/}" >&2; done
+  exit 1
+fi
 
 # uv for the tools stage and setuptools for pyspark's build: one lock each for every platform.
+stale=()
 for tool_set in tools build; do
   mkdir -p "$scratch/locks"
   if [ -f "$deps/locks/$tool_set.txt" ]; then cp "$deps/locks/$tool_set.txt" "$scratch/locks/"; fi
@@ -114,23 +169,26 @@ for tool_set in tools build; do
     cp "$scratch/locks/$tool_set.txt" "$deps/locks/"
   fi
 done
+for marker in "$scratch/stale"/*; do
+  [ -e "$marker" ] && stale+=("$(cat "$marker")")
+done
 
 # The digest of the locks each variant installs, in install order, for its image label: written
-# into docker-bake.json, which bake reads beside docker-bake.hcl (bake cannot read files).
-# Anyone can recompute one: cat locks/build.txt locks/FOLDER/{base-spark,base-dataframes,base}.txt | sha256sum
-digests=$(python3 - "$deps/locks" "$(bake_variable VARIANTS)" <<'PY'
+# into docker-bake.json as the function lock_digests(), which bake reads beside docker-bake.hcl
+# (bake cannot read files). Anyone can recompute one:
+#   cat locks/build.txt locks/FOLDER/{base-spark,base-dataframes,base}.txt | sha256sum
+digests=$(python3 - "$deps/locks" "$offered" <<'PY'
 import hashlib, json, sys
 from pathlib import Path
 
 locks = Path(sys.argv[1])
-stages = {variant["stage"]: variant["locks"] for variant in json.loads(sys.argv[2])}
+stages = {target["stage"]: target["locks"] for target in map(json.loads, sys.argv[2].splitlines())}
 digests = {}
 for folder in sorted(locks.glob("spark-*/python-*/linux-*")):
-    for stage, names in stages.items():
+    for stage, names in sorted(stages.items()):
         content = (locks / "build.txt").read_bytes() + b"".join((folder / f"{name}.txt").read_bytes() for name in names)
         digests[f"{folder.relative_to(locks)}/{stage}"] = "sha256:" + hashlib.sha256(content).hexdigest()
-description = "Written by scripts/lock.sh (make lock): sha256 of the locks each stage installs, in install order"
-print(json.dumps({"variable": {"LOCK_DIGESTS": {"description": description, "default": digests}}}, indent=2))
+print(json.dumps({"function": {"lock_digests": {"params": [], "result": digests}}}, indent=2))
 PY
 )
 digests_file=${LOCK_DIGESTS_FILE:-$here/docker-bake.json}
