@@ -1,20 +1,20 @@
 # Front door. On a fresh Debian machine `make build` and `make test` do all the set-up: a Docker
-# engine with buildx (scripts/ensure-docker.sh), the hermetic base image, the test tools.
+# engine with buildx (scripts/ensure-docker.sh), the hermetic base images, the test tools.
 #
-#   make build    bake every variant (python-deps, python-deps-gpu, python-deps-iceberg)
+#   make build    bake the hermetic bases, then BAKE_GROUP (default ci: the cells CI tests)
 #   make test     build, then run the test suite against the images (reports/junit.xml)
+#   make test-matrix  build and test every cell of the matrix group, one cell at a time
 #   make sizes    size report per image and layer (reports/sizes.json)
-#   make lock     re-resolve the lock files after editing a requirements-*.txt
-#   make check-lock  fail if a lock is stale against its inputs (also a test)
+#   make lock     re-resolve the lock files after editing a requirements-*.txt or spark-lines/*.txt
+#   make check-lock  fail if a lock is stale against its inputs (also a test; FULL=1 re-resolves all)
 #   make bench    our build against the spec's naive one (benchmarks/; empties the build cache)
-#   make wheelhouse  every file the locks name, for building with no network: make build WHEELHOUSE=wheelhouse
+#   make wheelhouse  every file the default cell's locks name, for building with no network
 #
-# By default the layer is built on the hermetic Debian base (Python 3.11), which needs no
-# registry. With a registry: make build BASE_IMAGE=python:3.10-slim-bookworm PYTHON_VERSION=3.10
+# BAKE_GROUP is any group or target of docker-bake.hcl, or several: ci, matrix, all (the default
+# cell), python-deps-iceberg-spark35-py311... The Python 3.11 and 3.13 cells build on the hermetic
+# Debian bases made here; 3.10 and 3.12 on an image of yours: BASE_IMAGE_PY312=python:3.12-slim-bookworm
 
-BASE_IMAGE     ?= target:python-base-debian
-PYTHON_VERSION ?= 3.11
-BAKE_GROUP     ?= all
+BAKE_GROUP     ?= ci
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 PYTEST_ARGS    ?= -n auto --junitxml=reports/junit.xml
@@ -25,56 +25,65 @@ WHEELHOUSE     ?=
 REVISION       ?= $(shell git describe --always --dirty --abbrev=40 --exclude='*' 2>/dev/null)
 SOURCE_URL     ?= $(shell git remote get-url origin 2>/dev/null)
 
-export BASE_IMAGE PYTHON_VERSION CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL
+export BAKE_GROUP CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
-ROOTFS := docker/docker-base/python-debian/rootfs.tar
-# The hermetic base is built from a local root filesystem; any other base is pulled.
-BASE_PREREQ := $(if $(filter target:python-base-debian,$(BASE_IMAGE)),$(ROOTFS))
+# The root filesystems of the hermetic bases (docker-bake.hcl: hermetic_bases()).
+ROOTFS := $(foreach suite,bookworm trixie,docker/docker-base/python-debian/rootfs-$(suite).tar)
 # Bake refuses to read a secret file or a context outside the working directory unless allowed.
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) \
               $(if $(WHEELHOUSE),--allow=fs=$(abspath $(WHEELHOUSE)))
 
-.PHONY: build test sizes bench wheelhouse lock check-lock engine base-image venv clean
+.PHONY: build test test-matrix sizes bench wheelhouse lock check-lock engine bases venv clean
 
-build: engine base-image $(BASE_PREREQ)
+build: bases
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_GROUP)
 
 # On a connected machine; WHEELHOUSE_VARIANTS=python-deps,python-deps-iceberg leaves out RAPIDS (3.3 of 3.9 GB).
 wheelhouse: WHEELHOUSE := $(or $(WHEELHOUSE),wheelhouse)
-wheelhouse: engine base-image $(BASE_PREREQ)
+wheelhouse: bases
 	docker buildx bake $(BAKE_ALLOW) wheelhouse
 
 # The test images (tests/docker-bake.hcl) are baked here too, so that their progress shows;
 # the harness's own bake then finds everything cached.
 test: build venv
-	docker buildx bake $(BAKE_ALLOW) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl test test-base
+	docker buildx bake $(BAKE_ALLOW) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
+	  $$($(VENV)/bin/python -m tests.shared.matrix)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Every cell of the matrix group (each Spark line on each Python with a base here), one at a
+# time: build, the tests of its images (marker cell), then its images are removed. Per cell:
+# passed, failed, skipped and wall time, in reports/matrix.json. A gpu image is about 6 GB, the
+# build cache of a cell up to 15 GB: CELLS=... picks some, VARIANTS=python-deps,python-deps-iceberg
+# leaves RAPIDS out.
+test-matrix: bases venv
+	$(VENV)/bin/python -m tests.run_matrix $(if $(CELLS),--cells $(CELLS)) $(if $(VARIANTS),--variants $(VARIANTS))
 
 # Per image and layer: bytes, compressed bytes, instruction, largest packages; JSON for CI too.
 sizes: build venv
-	mkdir -p reports && $(VENV)/bin/python tests/layers.py --json reports/sizes.json
+	mkdir -p reports && $(VENV)/bin/python -m tests.shared.layers --json reports/sizes.json
 
 # Cold builds and a rebuild after an iceberg-only edit, naive and ours side by side; prints a
 # table and writes reports/benchmark.json. Add gpu to BENCH_VARIANTS for the RAPIDS variant.
-bench: engine venv $(BASE_PREREQ)
+bench: bases venv
 	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS)
 
 lock: engine venv
 	UV=$(VENV)/bin/uv scripts/lock.sh
 
 check-lock: engine venv
-	UV=$(VENV)/bin/uv scripts/lock.sh --check
+	UV=$(VENV)/bin/uv scripts/lock.sh --check $(if $(FULL),--full)
 
 engine:
 	scripts/ensure-docker.sh
 
-# Bake's own error for a missing base image is a registry lookup failure; this one says what to do.
-base-image: engine
-	@case "$(BASE_IMAGE)" in target:*) exit 0 ;; esac; \
-	docker image inspect "$(BASE_IMAGE)" >/dev/null 2>&1 || docker buildx imagetools inspect "$(BASE_IMAGE)" >/dev/null 2>&1 || { \
-	  echo "error: BASE_IMAGE $(BASE_IMAGE) is neither on this engine nor pullable: build or pull it first, or use BASE_IMAGE=target:python-base-debian (the hermetic base built here)" >&2; exit 2; }
+# The hermetic bases, tagged spark-k8s-python-3.11:latest and -3.13:latest, then a check that
+# every base BAKE_GROUP needs is here or pullable: bake's own error for a missing one is a
+# registry lookup failure, this one says what to do.
+bases: engine $(ROOTFS)
+	docker buildx bake --progress=quiet bases
+	@scripts/check-bases.sh $(BAKE_GROUP)
 
 venv: $(VENV)/.installed
 
@@ -84,8 +93,8 @@ $(VENV)/.installed: pyproject.toml $(TOOLS_LOCK)
 	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --group test
 	touch $@
 
-$(ROOTFS): scripts/debian-rootfs.sh
-	scripts/debian-rootfs.sh $@
+docker/docker-base/python-debian/rootfs-%.tar: scripts/debian-rootfs.sh
+	scripts/debian-rootfs.sh $* $@
 
 clean:
 	rm -rf $(VENV) $(ROOTFS) reports

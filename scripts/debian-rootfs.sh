@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Write the root filesystem of the hermetic base image: Debian bookworm (minbase) with Debian's
+# Write the root filesystem of a hermetic base image: a Debian suite (minbase) with Debian's
 # Python, the way the official debian images are made, for machines that cannot pull an image.
-# Usage: debian-rootfs.sh OUTPUT.tar
+# Usage: debian-rootfs.sh SUITE OUTPUT.tar      e.g. debian-rootfs.sh trixie rootfs-trixie.tar
 set -euo pipefail
 
-out=${1:?usage: $0 OUTPUT.tar}
-suite=${DEBIAN_SUITE:-bookworm}
+suite=${1:?usage: $0 SUITE OUTPUT.tar}
+out=${2:?usage: $0 SUITE OUTPUT.tar}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 say() { echo "debian-rootfs: $*" >&2; }
@@ -17,9 +17,9 @@ if ! command -v mmdebstrap >/dev/null; then
   apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y mmdebstrap >/dev/null
 fi
 
-# Pinning the clock to the suite's release makes two runs on the same archive state give the
-# same tarball byte for byte.
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(date -d 2023-06-10 +%s)}
+# Pinning the clock (to bookworm's release, for every suite) makes two runs on the same archive
+# state give the same tarball byte for byte. docker-bake.hcl gives the base images this time too.
+export SOURCE_DATE_EPOCH=1686355200  # 2023-06-10
 say "building $suite rootfs with python3 into $out"
 mmdebstrap --quiet --format=tar --variant=minbase --include=python3,python3-venv,ca-certificates \
   --aptopt='Acquire::Languages "none"' \
