@@ -1,6 +1,6 @@
 # Targets of benchmarks/rebuild.py, baked with ../docker-bake.hcl: the spec's naive Dockerfile
-# and ours, per variant, each from a scratch copy of its inputs that the benchmark edits, and
-# tagged apart from the real images.
+# and ours, per variant of the default cell, each from a scratch copy of its inputs that the
+# benchmark edits, and tagged apart from the real images.
 
 variable "BENCH_WORK" {
   description = "Scratch folder of the benchmark, with naive/ and ours/ build contexts"
@@ -14,22 +14,23 @@ target "bench-naive" {
   inherits = ["_common"]
   context  = "${BENCH_WORK}/naive"
   # The spec makes a variant with build args on one stage.
-  args = {
+  args = merge(cell_args({ spark = SPARK_VERSION, python = PYTHON_VERSION }), {
     BUILD_GPU_DEPS     = variant.stage == "gpu" ? "true" : "false"
     BUILD_ICEBERG_DEPS = variant.stage == "iceberg" ? "true" : "false"
-  }
-  tags = ["python-deps-bench-naive${variant.suffix}:latest"]
+  })
+  contexts = base_context(PYTHON_VERSION)
+  tags     = ["python-deps-bench-naive${variant.suffix}:latest"]
   matrix = {
-    variant = VARIANTS
+    variant = variants()
   }
 }
 
 target "bench-ours" {
   name     = "ours${variant.suffix}"
-  inherits = ["python-deps${variant.suffix}"]
+  inherits = [target_name(variant, { spark = SPARK_VERSION, python = PYTHON_VERSION })]
   context  = "${BENCH_WORK}/ours"
   tags     = ["python-deps-bench-ours${variant.suffix}:latest"]
   matrix = {
-    variant = VARIANTS
+    variant = variants()
   }
 }

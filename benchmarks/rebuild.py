@@ -12,8 +12,9 @@ scratch copy of the same requirement files:
 Prints a table with ours/naive ratios, writes the figures as JSON and each build's log to
 reports/benchmark-*.log, and removes the images it made.
 
-It empties the engine's build cache twice, so the next `make build` starts cold. It reads
-BASE_IMAGE, PYTHON_VERSION and CA_BUNDLE from the environment, as bake does (`make bench`).
+It empties the engine's build cache twice, so the next `make build` starts cold. It builds the
+default cell (SPARK_VERSION, PYTHON_VERSION) on its base image, and reads those variables and
+CA_BUNDLE from the environment, as bake does (`make bench`).
 
 Usage: python benchmarks/rebuild.py [--variants base,iceberg] [--json reports/benchmark.json]
 """
@@ -33,8 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conftest import bake_entitlements, engine_arch  # noqa: E402
-from tests.layers import read_layers  # noqa: E402
+from tests.shared.bake import bake_entitlements  # noqa: E402
+from tests.shared.layers import read_layers  # noqa: E402
+from tests.shared.matrix import engine_arch  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
 REPORTS = ROOT / "reports"
@@ -97,14 +99,13 @@ def prepare(spark_version: str) -> None:
         (naive / f"requirements-{requirement_set}.txt").write_text(text)
 
 
-def empty_build_cache(definition: dict) -> None:
+def empty_build_cache() -> None:
+    """The base images stay: they are images in the engine's store, not build cache."""
     subprocess.run(["docker", "buildx", "prune", "--all", "--force"], check=True, capture_output=True)
-    if "python-base-debian" in definition["target"]:
-        bake("python-base-debian", log="base-image")
 
 
-def edit_iceberg_requirements(python_version: str, arch: str) -> tuple[float, list[str]]:
-    """Add boto3 to the iceberg set of both; re-lock ours for this Python and architecture.
+def edit_iceberg_requirements(spark_version: str, python_version: str, arch: str) -> tuple[float, list[str]]:
+    """Add boto3 to the iceberg set of both; re-lock ours for this cell and architecture.
     Returns the lock's seconds and the lock files it changed."""
     for build in BUILDS:
         with open(WORK / build / "requirements-iceberg.txt", "a") as requirements:
@@ -112,7 +113,10 @@ def edit_iceberg_requirements(python_version: str, arch: str) -> tuple[float, li
     locks = WORK / "ours" / "locks"
     before = {path: path.read_bytes() for path in locks.rglob("*.txt")}
     uv = ROOT / ".venv" / "bin" / "uv"
-    environment = {**os.environ, "DEPS_DIR": str(WORK / "ours"), "LOCK_DIGESTS_FILE": str(WORK / "lock-digests.json"), "LOCK_PYTHON_VERSIONS": python_version, "ARCHS": arch}
+    environment = {
+        **os.environ, "DEPS_DIR": str(WORK / "ours"), "LOCK_DIGESTS_FILE": str(WORK / "lock-digests.json"),
+        "LOCK_CELLS": f"{spark_version}/{python_version}", "ARCHS": arch,
+    }
     if uv.exists():
         environment["UV"] = str(uv)
     start = time.monotonic()
@@ -191,11 +195,11 @@ def main() -> None:
     result = {"variants": variants, "python_version": python_version, "spark_version": spark_version, "edit": ICEBERG_EDIT.strip()}
     for build in BUILDS:
         targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
-        empty_build_cache(definition)
+        empty_build_cache()
         print(f"benchmark: {build}: cold build of {' '.join(targets)}", file=sys.stderr)
         result[build] = {"cold_build_seconds": bake(*targets, log=f"{build}-cold")}
     print("benchmark: editing the iceberg requirements of both", file=sys.stderr)
-    result["ours"]["lock_seconds"], result["ours"]["locks_changed"] = edit_iceberg_requirements(python_version, engine_arch())
+    result["ours"]["lock_seconds"], result["ours"]["locks_changed"] = edit_iceberg_requirements(spark_version, python_version, engine_arch())
     for build in BUILDS:
         targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
         print(f"benchmark: {build}: rebuild of {' '.join(targets)}", file=sys.stderr)

@@ -1,22 +1,29 @@
-# Test-only images, baked by the test harness together with ../docker-bake.hcl: each variant
-# plus what its runtime tests need and the layer itself must not carry, a Java runtime for a
-# local Spark session, the user Spark on Kubernetes runs as, and a PostgreSQL server.
+# Test-only images, baked by the test harness together with ../docker-bake.hcl: each variant of
+# each cell plus what its runtime tests need and the layer itself must not carry, a Java runtime
+# its Spark line supports for a local Spark session, the user Spark on Kubernetes runs as, and a
+# PostgreSQL server.
 target "test" {
-  name        = "python-deps${variant.suffix}-test"
-  description = "Test image: python-deps${variant.suffix} + Java 17 + the spark user (uid 185) + PostgreSQL"
+  name        = "${target_name(variant, cell)}-test"
+  description = "Test image: ${target_name(variant, cell)} + Java (${join(" or ", spark_lines()[cell.spark].java)}) + the spark user (uid 185) + PostgreSQL"
   context     = "tests/images/runtime"
-  contexts    = { variant = "target:python-deps${variant.suffix}" }
-  tags        = image("spark-k8s-python-deps${variant.suffix}-test")
+  contexts    = { variant = "target:${target_name(variant, cell)}" }
+  args        = { JAVA_VERSIONS = join(" ", spark_lines()[cell.spark].java) }
+  tags        = ["spark-k8s-python-deps${variant.suffix}-test:${cell_tag(cell)}"]
   matrix = {
-    variant = VARIANTS
+    cell    = cells()
+    variant = variants()
   }
 }
 
-# The base image as the variants get it, loaded so that the layer tests can tell its layers
-# from those the Dockerfile adds.
+# The base image of each Python's cells as the variants get it, loaded so that the layer tests
+# can tell its layers from those the Dockerfile adds.
 target "test-base" {
-  description       = "Test image: BASE_IMAGE as the variants are built on it"
+  name              = "test-base-py${replace(python, ".", "")}"
+  description       = "Test image: the base of the Python ${python} cells"
   dockerfile-inline = "FROM base"
-  contexts          = { base = base_image_name(BASE_IMAGE) != BASE_IMAGE ? BASE_IMAGE : "docker-image://${BASE_IMAGE}" }
-  tags              = image("spark-k8s-python-deps-test-base")
+  contexts          = { base = base_image_name(base_image(python)) != base_image(python) ? base_image(python) : "docker-image://${base_image(python)}" }
+  tags              = ["spark-k8s-python-deps-test-base:python-${python}"]
+  matrix = {
+    python = distinct([for cell in cells() : cell.python])
+  }
 }

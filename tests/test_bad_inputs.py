@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 from python_on_whales import docker
 
-from conftest import DEPS_DIR, ROOT, bake_under_own_tag
+from tests.shared.bake import DEPS_DIR, ROOT, bake_under_own_tag
+from tests.shared.matrix import test_base_target, variants
+
+# The default cell's base variant: the target the `python-deps` group builds.
+DEFAULT = variants(["python-deps"])[0]
+BASE_VARIABLE = f"BASE_IMAGE_PY{DEFAULT.python.replace('.', '')}"
 
 EXPLAIN_FAILURE = DEPS_DIR / "explain-failure"
 
@@ -30,50 +35,69 @@ def test_unknown_variant_is_named():
 
 
 @pytest.mark.parametrize(
-    ("variable", "value", "message"),
+    ("variables", "message"),
     [
-        ("PYTHON_VERSION", "3.9", "PYTHON_VERSION 3.9 has no lock files: use one of 3.10, 3.11, or add it to PYTHON_VERSIONS and run make lock."),
-        ("SPARK_VERSION", "9.9", "SPARK_VERSION 9.9 has no lock files: use one of 4.2, or add it to SPARK_VERSIONS and run make lock."),
+        ({"SPARK_VERSION": "9.9"}, "SPARK_VERSION 9.9 is not a Spark line offered here: use one of 3.5, 4.0, 4.1, 4.2, 4.3, or add it to spark_lines() in docker-bake.hcl and run make lock."),
+        ({"SPARK_VERSION": "4.3", "PYTHON_VERSION": "3.10"}, "Spark 4.3 does not support Python 3.10 (PySpark 4.3 requires Python 3.11 or newer): its cells are Python 3.11, 3.12, 3.13."),
+        ({"SPARK_VERSION": "3.5", "PYTHON_VERSION": "3.13"}, "Spark 3.5 does not support Python 3.13 (PySpark 3.5 supports Python 3.8 to 3.11): its cells are Python 3.10, 3.11."),
     ],
+    ids=["unknown-line", "python-the-line-refuses", "python-too-new-for-the-line"],
 )
-def test_version_without_locks_is_refused_before_building(variable, value, message):
-    result, image = bake_under_own_tag("python-deps", **{variable: value})
+def test_cell_no_line_offers_is_refused_before_building(variables, message):
+    result, image = bake_under_own_tag("python-deps", **variables)
     assert_failed_without_a_tag(result, image, message)
 
 
-def test_base_image_with_another_python_stops_the_build():
-    """The hermetic base carries Python 3.11; asking for 3.10 stops before anything installs."""
-    result, image = bake_under_own_tag("python-deps", BASE_IMAGE="target:python-base-debian", PYTHON_VERSION="3.10")
+def test_base_image_with_another_python_stops_the_build(images):
+    """The default cell's base variable pointed at the Python 3.11 base: it stops before
+    anything installs."""
+    other = images[test_base_target("3.11")]
+    result, image = bake_under_own_tag("python-deps", **{BASE_VARIABLE: other})
     assert_failed_without_a_tag(
         result, image,
-        "error: BASE_IMAGE has Python 3.11 but PYTHON_VERSION is 3.10: set PYTHON_VERSION=3.11, or use a base image with Python 3.10",
+        f"error: {other}, the base of the Python {DEFAULT.python} cells, has Python 3.11: set {BASE_VARIABLE} to an image with Python {DEFAULT.python}",
     )
 
 
 def test_missing_base_image_is_named():
     """Bake's own error names the image; `make build` checks first and says what to do."""
     missing = "spark-k8s-no-such-base:latest"
-    result, image = bake_under_own_tag("python-deps", BASE_IMAGE=missing)
+    result, image = bake_under_own_tag("python-deps", **{BASE_VARIABLE: missing})
     assert_failed_without_a_tag(result, image, f"{missing}: failed to resolve source metadata")
-    checked = subprocess.run(["make", "--no-print-directory", "base-image", f"BASE_IMAGE={missing}"], capture_output=True, text=True, cwd=ROOT)
+    checked = subprocess.run(
+        [ROOT / "scripts" / "check-bases.sh", "python-deps"], env={**os.environ, BASE_VARIABLE: missing}, capture_output=True, text=True,
+    )
     assert checked.returncode != 0
-    assert (
-        f"error: BASE_IMAGE {missing} is neither on this engine nor pullable: build or pull it first, "
-        "or use BASE_IMAGE=target:python-base-debian (the hermetic base built here)"
-    ) in checked.stderr
+    assert checked.stderr.strip() == (
+        f"error: {missing}, the base of the Python {DEFAULT.python} cells, is neither on this engine nor pullable: "
+        f"build the hermetic bases (make bases), pull it, or set {BASE_VARIABLE} to an image with Python {DEFAULT.python}"
+    )
+
+
+def test_cell_without_a_base_image_is_named():
+    """Python 3.12 has no base here unless BASE_IMAGE_PY312 is set."""
+    checked = subprocess.run(
+        [ROOT / "scripts" / "check-bases.sh", "python-deps"], env={**os.environ, "PYTHON_VERSION": "3.12", "BASE_IMAGE_PY312": ""},
+        capture_output=True, text=True,
+    )
+    assert checked.returncode != 0
+    assert checked.stderr.strip() == (
+        "error: the Python 3.12 cells have no base image: set BASE_IMAGE_PY312 to an image with Python 3.12 and pip, e.g. python:3.12-slim-bookworm"
+    )
 
 
 def test_base_image_without_python_stops_the_build(images):
     no_python = f"spark-k8s-no-python:{uuid.uuid4().hex[:8]}"
     subprocess.run(
         ["docker", "buildx", "build", "--load", "--tag", no_python, "-"],
-        input=f"FROM {images['test-base']}\nRUN rm -rf /opt/python /usr/bin/python3*\n", text=True, check=True, capture_output=True,
+        input=f"FROM {images[DEFAULT.base_target]}\nRUN rm -rf /opt/python /usr/bin/python3*\n", text=True, check=True, capture_output=True,
     )
     try:
-        result, image = bake_under_own_tag("python-deps", "--no-cache", BASE_IMAGE=no_python)
+        result, image = bake_under_own_tag("python-deps", "--no-cache", **{BASE_VARIABLE: no_python})
         assert_failed_without_a_tag(
             result, image,
-            f"error: BASE_IMAGE has no python3 with pip on PATH: use an image with Python {os.environ.get('PYTHON_VERSION', '3.10')} and pip",
+            f"error: {no_python}, the base of the Python {DEFAULT.python} cells, has no python3 with pip on PATH: "
+            f"set {BASE_VARIABLE} to an image with Python {DEFAULT.python} and pip",
         )
     finally:
         docker.image.remove(no_python)
@@ -81,7 +105,7 @@ def test_base_image_without_python_stops_the_build(images):
 
 def test_no_network_names_the_wheelhouse(tmp_path: Path):
     offline = tmp_path / "no-network.hcl"
-    offline.write_text('target "python-deps" {\n  network = "none"\n}\n')
+    offline.write_text(f'target "{DEFAULT.target}" {{\n  network = "none"\n}}\n')
     result, image = bake_under_own_tag("python-deps", f"--file={offline}", "--no-cache")
     assert_failed_without_a_tag(
         result, image,
@@ -100,7 +124,7 @@ def tls_is_intercepted(image: str) -> bool:
 
 
 def test_missing_proxy_ca_names_ca_bundle(images):
-    if not tls_is_intercepted(images["test-base"]):
+    if not tls_is_intercepted(images[DEFAULT.base_target]):
         pytest.skip("HTTPS to PyPI is not intercepted here: there is no proxy CA to leave out")
     result, image = bake_under_own_tag("python-deps", "--no-cache", CA_BUNDLE="")
     assert_failed_without_a_tag(
@@ -118,7 +142,7 @@ def test_unresolvable_requirement_names_the_file(tmp_path: Path):
     lock = subprocess.run(
         [ROOT / "scripts" / "lock.sh"],
         env={**os.environ, "DEPS_DIR": str(deps), "LOCK_DIGESTS_FILE": str(tmp_path / "digests.json"),
-             "LOCK_PYTHON_VERSIONS": "3.11", "ARCHS": "amd64", "UV": str(ROOT / ".venv" / "bin" / "uv")},
+             "LOCK_CELLS": "4.2/3.11", "ARCHS": "amd64", "UV": str(ROOT / ".venv" / "bin" / "uv")},
         capture_output=True, text=True,
     )
     assert lock.returncode != 0

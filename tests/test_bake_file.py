@@ -1,4 +1,5 @@
-"""The bake file: one Dockerfile, one stage per variant, stacked on base-deps."""
+"""The bake file: one Dockerfile, one stage per variant, stacked on base-deps, for every cell
+that a Spark line offers; the groups users and CI build."""
 
 import json
 import os
@@ -6,21 +7,26 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import MAIN_BAKE_FILES, ROOT, STAGES, bake_definition
+from tests.shared.bake import DEPS_DIR, MAIN_BAKE_FILES, ROOT, definition
+from tests.shared.matrix import STAGES, variants
 
-VARIANT_TARGETS = {"python-deps": "base-deps", "python-deps-gpu": "gpu", "python-deps-iceberg": "iceberg"}
+VARIANT_STAGES = {"python-deps": "base-deps", "python-deps-gpu": "gpu", "python-deps-iceberg": "iceberg"}
 
 
-def test_variant_targets_build_the_stages_of_one_dockerfile():
-    targets = bake_definition()["target"]
-    assert {name: targets[name]["target"] for name in VARIANT_TARGETS} == VARIANT_TARGETS
-    sources = {(targets[name]["context"], targets[name]["dockerfile"]) for name in VARIANT_TARGETS}
+def test_variant_groups_build_the_stages_of_one_dockerfile():
+    """python-deps, python-deps-gpu and python-deps-iceberg are the default cell's variants."""
+    targets = definition(tuple(VARIANT_STAGES))["target"]
+    default = variants(["python-deps"])[0]
+    assert {name: target["target"] for name, target in targets.items()} == {
+        f"{group}-spark{default.spark.replace('.', '')}-py{default.python.replace('.', '')}": stage for group, stage in VARIANT_STAGES.items()
+    }
+    sources = {(target["context"], target["dockerfile"]) for target in definition(("offered",))["target"].values()}
     assert len(sources) == 1, f"variant targets use several Dockerfiles: {sources}"
 
 
 def test_stages_stack_as_the_harness_assumes():
     """The parent map that decides which tests run on which image matches the Dockerfile."""
-    target = bake_definition()["target"]["python-deps"]
+    target = next(iter(definition(("python-deps",))["target"].values()))
     dockerfile = Path(ROOT, target["context"], target["dockerfile"]).read_text()
     parents = dict((stage, base) for base, stage in re.findall(r"^FROM\s+(\S+)\s+AS\s+(\S+)", dockerfile, re.M))
     assert parents["base-deps"] == "${BASE_IMAGE}"
@@ -28,20 +34,56 @@ def test_stages_stack_as_the_harness_assumes():
     assert {name: parents[name] for name in children} == children
 
 
+def test_every_cell_offered_has_its_locks_for_both_platforms():
+    """A cell in the bake file is a promise: its locks exist for linux/amd64 and linux/arm64."""
+    offered = variants(["offered"])
+    assert len({variant.cell for variant in offered}) >= 17
+    missing = [
+        f"locks/spark-{variant.spark}/python-{variant.python}/linux-{arch}/{STAGES[variant.stage].requirement_set}.txt"
+        for variant in offered
+        for arch in ("amd64", "arm64")
+        if not (DEPS_DIR / "locks" / f"spark-{variant.spark}" / f"python-{variant.python}" / f"linux-{arch}" / f"{STAGES[variant.stage].requirement_set}.txt").is_file()
+    ]
+    assert not missing, f"cells offered without their locks (run make lock): {missing}"
+
+
+def test_images_are_tagged_by_cell_and_the_default_cell_as_latest():
+    default = variants(["python-deps"])[0]
+    for name, target in definition(("offered",))["target"].items():
+        args = target["args"]
+        cell_tag = f"spark-{args['SPARK_VERSION']}-python-{args['PYTHON_VERSION']}"
+        repository = target["tags"][0].split(":")[0]
+        expected = [f"{repository}:{cell_tag}"] + ([f"{repository}:latest"] if cell_tag == default.cell else [])
+        assert target["tags"] == expected, f"{name}: {target['tags']}"
+        assert target["labels"]["org.opencontainers.image.version"] == cell_tag
+
+
+def test_ci_group_holds_the_default_cell_and_two_other_lines():
+    """The default cell with all three variants; Spark 3.5 and another 4.x line on 3.11, base and iceberg."""
+    selected = {(variant.cell, variant.stage) for variant in variants(["ci"])}
+    default = variants(["python-deps"])[0]
+    assert {(default.cell, stage) for stage in STAGES} <= selected
+    assert {("spark-3.5-python-3.11", "base-deps"), ("spark-3.5-python-3.11", "iceberg")} <= selected
+    other_4x = {cell for cell, stage in selected if cell.startswith("spark-4.") and cell.endswith("python-3.11") and stage == "iceberg"}
+    assert other_4x and not other_4x & {default.cell}, f"no other 4.x line on Python 3.11 in ci: {sorted(selected)}"
+
+
 def print_variant_targets(**variables: str) -> dict:
-    """The variant targets as bake resolves them with these variables (and no other cache settings)."""
+    """The default cell's variant targets as bake resolves them with these variables (and no
+    other cache settings)."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("CACHE_")}
     printed = subprocess.run(
         ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--print", "all"],
         env={**environment, **variables}, capture_output=True, text=True, check=True,
     )
-    return {name: target for name, target in json.loads(printed.stdout)["target"].items() if name in VARIANT_TARGETS}
+    return json.loads(printed.stdout)["target"]
 
 
 def test_variants_read_and_write_a_shared_build_cache():
     """CACHE_REGISTRY and CACHE_DIR give every variant its own cache entry, written with all
     intermediate stages (mode=max); unset, no target reads or writes one."""
     targets = print_variant_targets(CACHE_REGISTRY="registry.example/python-deps-cache", CACHE_DIR="/cache")
+    assert len(targets) == len(VARIANT_STAGES)
     for name, target in targets.items():
         assert target["cache-from"] == [
             {"type": "registry", "ref": f"registry.example/python-deps-cache:{name}"},

@@ -9,18 +9,22 @@ from pathlib import Path
 import pytest
 from python_on_whales import docker
 
-from conftest import bake_under_own_tag, run_bake
+from tests.shared.bake import bake_under_own_tag, run_bake
+from tests.shared.matrix import variants
 
 pytestmark = pytest.mark.slow
 
 SOURCE_DATE_EPOCH = "1700000000"
+# The default cell's base variant, and its base as a target of the bake file, so that a clean
+# build rebuilds the hermetic base too.
+DEFAULT = variants(["python-deps"])[0]
+HERMETIC_BASE = {f"BASE_IMAGE_PY{DEFAULT.python.replace('.', '')}": f"target:python-base-py{DEFAULT.python.replace('.', '')}"}
 
 
 def clean_build(**variables: str) -> list[str]:
-    """Bake python-deps with no build cache (the hermetic base included, where BASE_IMAGE is that
-    target) and SOURCE_DATE_EPOCH, under a TAG of its own; the diff IDs of its layers. The tag
-    is removed afterwards."""
-    build, image = bake_under_own_tag("python-deps", "--no-cache", "--load", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, **variables)
+    """Bake python-deps with no build cache, the hermetic base included, and SOURCE_DATE_EPOCH,
+    under a TAG of its own; the diff IDs of its layers. The tag is removed afterwards."""
+    build, image = bake_under_own_tag("python-deps", "--no-cache", "--load", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, **HERMETIC_BASE, **variables)
     assert build.returncode == 0, f"clean build failed:\n{build.stderr[-3000:]}"
     try:
         return docker.image.inspect(image).root_fs.layers
@@ -41,7 +45,7 @@ def test_two_clean_builds_give_identical_layers(online_build):
 def test_a_clean_build_of_the_base_gives_the_layers_the_variants_were_built_on(online_build, images):
     """Were the base not reproducible, a rebuild of it (after the build cache dropped it) would
     fork from the variant layers still cached on the old one."""
-    base_layers = docker.image.inspect(images["test-base"]).root_fs.layers
+    base_layers = docker.image.inspect(images[DEFAULT.base_target]).root_fs.layers
     assert online_build[: len(base_layers)] == base_layers
 
 
@@ -52,6 +56,6 @@ def test_offline_build_from_a_wheelhouse_gives_the_online_layers(online_build, t
     assert any(wheelhouse.glob("pyspark-*.tar.gz")) and any(wheelhouse.glob("uv-*.whl")) and any(wheelhouse.glob("setuptools-*.whl"))
 
     offline = {"WHEELHOUSE": str(wheelhouse), "CA_BUNDLE": ""}
-    printed = json.loads(run_bake("--print", "python-deps", **offline).stdout)["target"]["python-deps"]
+    printed = json.loads(run_bake("--print", "python-deps", **offline).stdout)["target"][DEFAULT.target]
     assert printed["network"] == "none" and printed["contexts"]["wheelhouse"] == str(wheelhouse)
     assert clean_build(**offline) == online_build

@@ -5,7 +5,7 @@ import os
 
 from python_on_whales import docker
 
-from conftest import DEPS_DIR
+from tests.shared.bake import DEPS_DIR
 
 OCI = "org.opencontainers.image"
 
@@ -18,8 +18,7 @@ def test_oci_labels_describe_the_image(variant, image):
     labels = labels_of(image)
     for key in ("title", "description", "version", "created"):
         assert labels.get(f"{OCI}.{key}"), f"{variant}: no {OCI}.{key} label: {labels}"
-    args = dict(variant.args)
-    assert labels[f"{OCI}.version"] == f"spark-{args['SPARK_VERSION']}-python-{args['PYTHON_VERSION']}"
+    assert labels[f"{OCI}.version"] == variant.cell
     # Set by the Makefile from git; a bare `pytest` run builds without them.
     for key, variable in (("revision", "REVISION"), ("source", "SOURCE_URL")):
         if os.environ.get(variable):

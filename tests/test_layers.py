@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, STAGES, variants
+from tests.shared.bake import ROOT, bake_group
+from tests.shared.matrix import parent_of, variants
 
 BUDGETS = tomllib.loads((ROOT / "tests" / "layer_budgets.toml").read_text())
 MB = 10**6
@@ -20,12 +21,10 @@ LEFTOVERS = re.compile(
 
 @pytest.fixture
 def parent_image(variant, images):
-    """The image the variant's stage is built on: BASE_IMAGE for base-deps, else the target of
-    the parent stage."""
-    parent = STAGES[variant.stage].parent
-    if parent is None:
-        return images["test-base"]
-    return images[next(other.target for other in variants() if other.stage == parent)]
+    """The image the variant's stage is built on: its cell's base image for base-deps, else the
+    target of the parent stage in the same cell."""
+    parent = parent_of(variant, variants(bake_group()))
+    return images[parent.target if parent else variant.base_target]
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def test_variant_starts_with_the_layers_of_its_parent(variant, image, parent_ima
 
 
 def test_layers_within_budget(variant, added):
-    budget = BUDGETS[variant.target]
+    budget = BUDGETS[variant.name]
     for layer in added:
         top = ", ".join(f"{name} {size / MB:.0f} MB" for name, size in layer.largest_entries())
         assert layer.size <= budget["layer"] * MB, (

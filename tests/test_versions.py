@@ -1,6 +1,8 @@
 """Each image holds exactly its lock, and the base packages agree across variants."""
 
-from conftest import installed_versions, lock_pins
+from tests.shared.bake import bake_group
+from tests.shared.containers import installed_versions
+from tests.shared.matrix import lock_pins, parent_of, variants
 
 
 def test_installed_versions_are_the_locked_ones(variant, image):
@@ -11,7 +13,8 @@ def test_installed_versions_are_the_locked_ones(variant, image):
 
 
 def test_base_packages_have_the_base_versions(variant, image, images):
-    base = installed_versions(images["python-deps"])
+    base_deps = parent_of(variant, variants(bake_group())) or variant
+    base = installed_versions(images[base_deps.target])
     installed = installed_versions(image)
     replaced = {name: (version, installed.get(name)) for name, version in base.items() if installed.get(name) != version}
-    assert not replaced, f"{variant}: (python-deps, {variant}) versions differ: {replaced}"
+    assert not replaced, f"{variant}: ({base_deps}, {variant}) versions differ: {replaced}"

@@ -3,7 +3,7 @@ each layer writes or deletes, its compressed and uncompressed bytes, and the ins
 made it. Works with any engine and buildx driver, and needs no disk.
 
 Used by the layer tests, and on its own as the size report (`make sizes`):
-    python tests/layers.py [--json FILE] [IMAGE...]    default: the images of the bake group "all"
+    python -m tests.shared.layers [--json FILE] [IMAGE...]    default: the images of BAKE_GROUP (ci)
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tarfile
 from dataclasses import dataclass
+
+from tests.shared.matrix import bake_group, variants
 
 # Files whose content is hashed while listing, to find a CA bundle that leaked into a layer.
 CERTIFICATE = re.compile(r"\.(pem|crt|cer)$")
@@ -117,21 +119,13 @@ def report(images: list[str]) -> list[dict]:
     ]
 
 
-def bake_images(group: str) -> list[str]:
-    """The first tag of each target of a group of docker-bake.hcl (not of the targets they
-    are built on, such as python-base-debian)."""
-    printed = subprocess.run(["docker", "buildx", "bake", "--print", group], capture_output=True, text=True, check=True)
-    definition = json.loads(printed.stdout)
-    return [definition["target"][name]["tags"][0] for name in definition["group"][group]["targets"]]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON to FILE")
-    parser.add_argument("images", nargs="*", help='default: the images of the bake group "all"')
+    parser.add_argument("images", nargs="*", help="default: the images of the bake group BAKE_GROUP (ci)")
     args = parser.parse_args()
     try:
-        result = report(args.images or bake_images("all"))
+        result = report(args.images or [variant.image for variant in variants(bake_group())])
     except RuntimeError as error:
         sys.exit(f"layers: {error}")
     if args.json:

@@ -32,5 +32,6 @@ print(json.dumps({
     "round_trip_equal": bool(back.equals(source)),
     "udf_total": udf_total,
     "spark": spark.version,
+    "java": spark.sparkContext._jvm.java.lang.System.getProperty("java.specification.version"),
 }))
 spark.stop()
