@@ -6,6 +6,7 @@
 #   make test-matrix  build and test every cell of the matrix group, one cell at a time
 #   make sizes    size report per image and layer (reports/sizes.json)
 #   make lock     re-resolve the lock files after editing a requirements-*.txt or spark-lines/*.txt
+#                 (only the cells an edit touches; FULL=1 all of them, e.g. after a change to lock.sh)
 #   make check-lock  fail if a lock is stale against its inputs (also a test; FULL=1 re-resolves all)
 #   make bench    our build against the spec's naive one (benchmarks/; empties the build cache)
 #   make wheelhouse  every file the default cell's locks name, for building with no network
@@ -70,7 +71,7 @@ bench: bases venv
 	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS)
 
 lock: engine venv
-	UV=$(VENV)/bin/uv scripts/lock.sh
+	UV=$(VENV)/bin/uv scripts/lock.sh $(if $(FULL),--full)
 
 check-lock: engine venv
 	UV=$(VENV)/bin/uv scripts/lock.sh --check $(if $(FULL),--full)

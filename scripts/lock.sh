@@ -88,9 +88,10 @@ compile() { # OUT CONSTRAINTS INPUT...
   }
 }
 
-# What a folder's locks are resolved from, and what they are: the digest of each.
+# What a folder's locks are resolved from, and what they are: the digest of each. This script is
+# not among the inputs: after a change to how it resolves, run it with --full.
 inputs_digest() { # SPARK PYTHON ARCH
-  { echo "$1 $2 $3"; "$uv" --version; cat "$0" "$deps/uv.toml" "$deps"/requirements-{base,gpu,iceberg}.txt "$deps/spark-lines/$1.txt"; } |
+  { echo "$1 $2 $3"; "$uv" --version; cat "$deps/uv.toml" "$deps"/requirements-{base,gpu,iceberg}.txt "$deps/spark-lines/$1.txt"; } |
     sha256sum | cut -d' ' -f1
 }
 locks_digest() { # FOLDER
@@ -99,8 +100,8 @@ locks_digest() { # FOLDER
 record() { # SPARK PYTHON ARCH FOLDER: the resolved-from.sha256 of the folder's locks
   cat <<EOF
 # Written by scripts/lock.sh: the digest of what these locks were resolved from (uv, uv.toml, the
-# requirement sets, spark-lines/$1.txt, lock.sh) and of the locks. make check-lock and make lock
-# resolve the folder again only when one of them no longer matches.
+# requirement sets, spark-lines/$1.txt) and of the locks. make check-lock and make lock resolve
+# the folder again only when one of them no longer matches.
 inputs sha256:$(inputs_digest "$1" "$2" "$3")
 locks sha256:$(locks_digest "$4")
 EOF
@@ -146,7 +147,8 @@ for cell in "${cells[@]}"; do
     fi
     echo "lock: $rel" >&2
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
-    (lock_folder "$spark" "$py" "$arch" || touch "$scratch/failed/${rel//\//_}") >"$scratch/log/${rel//\//_}" 2>&1 &
+    # compile's exit ends the inner subshell, so that the failure is recorded.
+    { (lock_folder "$spark" "$py" "$arch") || touch "$scratch/failed/${rel//\//_}"; } >"$scratch/log/${rel//\//_}" 2>&1 &
   done
 done
 wait

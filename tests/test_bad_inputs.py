@@ -13,7 +13,7 @@ import pytest
 from python_on_whales import docker
 
 from tests.shared.bake import DEPS_DIR, ROOT, bake_under_own_tag
-from tests.shared.matrix import test_base_target, variants
+from tests.shared.matrix import base_target_of, variants
 
 # The default cell's base variant: the target the `python-deps` group builds.
 DEFAULT = variants(["python-deps"])[0]
@@ -51,7 +51,7 @@ def test_cell_no_line_offers_is_refused_before_building(variables, message):
 def test_base_image_with_another_python_stops_the_build(images):
     """The default cell's base variable pointed at the Python 3.11 base: it stops before
     anything installs."""
-    other = images[test_base_target("3.11")]
+    other = images[base_target_of("3.11")]
     result, image = bake_under_own_tag("python-deps", **{BASE_VARIABLE: other})
     assert_failed_without_a_tag(
         result, image,

@@ -58,7 +58,7 @@ class Variant:
     @property
     def base_target(self) -> str:
         """The base image of its cell, as the test target that loads it."""
-        return test_base_target(self.python)
+        return base_target_of(self.python)
 
     @property
     def lineage(self) -> list[str]:
@@ -85,7 +85,7 @@ class Variant:
         return self.target
 
 
-def test_base_target(python: str) -> str:
+def base_target_of(python: str) -> str:
     return f"test-base-py{python.replace('.', '')}"
 
 
