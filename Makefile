@@ -55,9 +55,9 @@ test: build venv
 
 # Every cell of the matrix group (each Spark line on each Python with a base here), one at a
 # time: build, the tests of its images (marker cell), then its images are removed. Per cell:
-# passed, failed, skipped and wall time, in reports/matrix.json. A gpu image is about 6 GB, the
-# build cache of a cell up to 15 GB: CELLS=... picks some, VARIANTS=python-deps,python-deps-iceberg
-# leaves RAPIDS out.
+# passed, failed, skipped and wall time, in reports/matrix.json. A gpu image is about 6 GB; the
+# build cache is trimmed to 20 GB between cells. CELLS=spark-4.0-python-3.11,... picks cells,
+# VARIANTS=python-deps,python-deps-iceberg leaves RAPIDS out.
 test-matrix: bases venv
 	$(VENV)/bin/python -m tests.run_matrix $(if $(CELLS),--cells $(CELLS)) $(if $(VARIANTS),--variants $(VARIANTS))
 
