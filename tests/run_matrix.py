@@ -55,11 +55,13 @@ def test_cell(cell: str, selected: list[Variant]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", help="comma-separated cells, e.g. spark-4.0-python-3.11 (default: every cell of `matrix`)")
-    parser.add_argument("--variants", help="comma-separated variants, e.g. python-deps,python-deps-iceberg (default: all)")
+    parser.add_argument("--variants", help="comma-separated variants, e.g. python-deps-iceberg (python-deps always; default: all)")
     args = parser.parse_args()
+    # python-deps always: the gpu and iceberg images are tested against it, and built on it anyway.
+    wanted = set(args.variants.split(",")) | {"python-deps"} if args.variants else None
     by_cell: dict[str, list[Variant]] = {}
     for variant in variants(["matrix"]):
-        if args.variants and variant.name not in args.variants.split(","):
+        if wanted and variant.name not in wanted:
             continue
         by_cell.setdefault(variant.cell, []).append(variant)
     unknown = set(args.cells.split(",")) - set(by_cell) if args.cells else set()
