@@ -18,7 +18,7 @@ import sys
 import time
 import xml.etree.ElementTree as ElementTree
 
-from tests.shared.bake import ROOT
+from tests.shared.bake import ROOT, definition
 from tests.shared.matrix import Variant, variants
 
 REPORTS = ROOT / "reports" / "matrix"
@@ -46,7 +46,9 @@ def test_cell(cell: str, selected: list[Variant]) -> dict:
     result = {"cell": cell, "variants": [variant.name for variant in selected], "seconds": round(time.monotonic() - start)}
     result.update(counts(junit) if junit.exists() else {"passed": 0, "failed": 1, "skipped": 0, "error": "the build failed; see its output above"})
     result["exit_code"] = run.returncode
-    images = [variant.image for variant in selected] + [f"spark-k8s-{variant.name}-test:{variant.cell}" for variant in selected]
+    # The test images' definition holds the variants they are built on too.
+    built = definition(tuple(variant.test_target for variant in selected))["target"]
+    images = [tag for target in built.values() for tag in target["tags"]]
     subprocess.run(["docker", "image", "rm", "--force", *images], capture_output=True)
     subprocess.run(["docker", "buildx", "prune", "--force", f"--max-used-space={KEEP_BUILD_CACHE}"], capture_output=True)
     return result

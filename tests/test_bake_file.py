@@ -38,12 +38,12 @@ def test_every_cell_offered_has_its_locks_for_both_platforms():
     """A cell in the bake file is a promise: its locks exist for linux/amd64 and linux/arm64."""
     offered = variants(["offered"])
     assert len({variant.cell for variant in offered}) >= 17
-    missing = [
+    locks = [
         f"locks/spark-{variant.spark}/python-{variant.python}/linux-{arch}/{STAGES[variant.stage].requirement_set}.txt"
         for variant in offered
         for arch in ("amd64", "arm64")
-        if not (DEPS_DIR / "locks" / f"spark-{variant.spark}" / f"python-{variant.python}" / f"linux-{arch}" / f"{STAGES[variant.stage].requirement_set}.txt").is_file()
     ]
+    missing = [lock for lock in locks if not (DEPS_DIR / lock).is_file()]
     assert not missing, f"cells offered without their locks (run make lock): {missing}"
 
 
