@@ -32,7 +32,7 @@ variable "PYTHON_VERSION" {
 
 variable "CELL" {
   description = "Derived from SPARK_VERSION and PYTHON_VERSION; a cell no Spark line offers fails here, with the reason"
-  default     = cell_refusal(SPARK_VERSION, PYTHON_VERSION) == "" ? cell_tag({ spark = SPARK_VERSION, python = PYTHON_VERSION }) : cell_refusal(SPARK_VERSION, PYTHON_VERSION)
+  default     = cell_refusal(SPARK_VERSION, PYTHON_VERSION) == "" ? cell_tag(default_cell()) : cell_refusal(SPARK_VERSION, PYTHON_VERSION)
   validation {
     condition     = length(regexall("^spark-[0-9.]+-python-[0-9.]+$", CELL)) == 1
     error_message = CELL
@@ -213,9 +213,9 @@ function "cell_tag" {
   result = "spark-${cell.spark}-python-${cell.python}"
 }
 
-function "is_default_cell" {
-  params = [cell]
-  result = cell.spark == SPARK_VERSION && cell.python == PYTHON_VERSION
+function "default_cell" {
+  params = []
+  result = { spark = SPARK_VERSION, python = PYTHON_VERSION }
 }
 
 function "target_name" {
@@ -225,7 +225,7 @@ function "target_name" {
 
 function "tags" {
   params = [name, cell]
-  result = TAG != "" ? ["${REGISTRY}${name}:${TAG}"] : concat(["${REGISTRY}${name}:${cell_tag(cell)}"], is_default_cell(cell) ? ["${REGISTRY}${name}:latest"] : [])
+  result = TAG != "" ? ["${REGISTRY}${name}:${TAG}"] : concat(["${REGISTRY}${name}:${cell_tag(cell)}"], cell == default_cell() ? ["${REGISTRY}${name}:latest"] : [])
 }
 
 # The lock folder of a cell. Bake labels are per target, so the label names the locks of the
@@ -320,7 +320,7 @@ target "wheelhouse" {
   inherits    = ["_common"]
   description = "Every file the locks of the default cell's WHEELHOUSE_VARIANTS name, hash-checked, written to WHEELHOUSE (default ./wheelhouse)"
   target      = "wheelhouse-files"
-  args = merge(cell_args({ spark = SPARK_VERSION, python = PYTHON_VERSION }), {
+  args = merge(cell_args(default_cell()), {
     WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in variants() : variant.locks if contains(WHEELHOUSE_VARIANTS, "python-deps${variant.suffix}")])))
   })
   contexts = base_context(PYTHON_VERSION)
@@ -329,15 +329,15 @@ target "wheelhouse" {
 
 # The default cell, by variant.
 group "python-deps" {
-  targets = ["python-deps-${cell_id({ spark = SPARK_VERSION, python = PYTHON_VERSION })}"]
+  targets = ["python-deps-${cell_id(default_cell())}"]
 }
 
 group "python-deps-gpu" {
-  targets = ["python-deps-gpu-${cell_id({ spark = SPARK_VERSION, python = PYTHON_VERSION })}"]
+  targets = ["python-deps-gpu-${cell_id(default_cell())}"]
 }
 
 group "python-deps-iceberg" {
-  targets = ["python-deps-iceberg-${cell_id({ spark = SPARK_VERSION, python = PYTHON_VERSION })}"]
+  targets = ["python-deps-iceberg-${cell_id(default_cell())}"]
 }
 
 group "all" {

@@ -14,7 +14,7 @@ target "bench-naive" {
   inherits = ["_common"]
   context  = "${BENCH_WORK}/naive"
   # The spec makes a variant with build args on one stage.
-  args = merge(cell_args({ spark = SPARK_VERSION, python = PYTHON_VERSION }), {
+  args = merge(cell_args(default_cell()), {
     BUILD_GPU_DEPS     = variant.stage == "gpu" ? "true" : "false"
     BUILD_ICEBERG_DEPS = variant.stage == "iceberg" ? "true" : "false"
   })
@@ -27,7 +27,7 @@ target "bench-naive" {
 
 target "bench-ours" {
   name     = "ours${variant.suffix}"
-  inherits = [target_name(variant, { spark = SPARK_VERSION, python = PYTHON_VERSION })]
+  inherits = [target_name(variant, default_cell())]
   context  = "${BENCH_WORK}/ours"
   tags     = ["python-deps-bench-ours${variant.suffix}:latest"]
   matrix = {
