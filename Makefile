@@ -1,8 +1,11 @@
 # Front door. On a fresh Debian machine `make build` and `make test` do all the set-up: a Docker
 # engine with buildx (scripts/ensure-docker.sh), the hermetic base images, the test tools.
 #
-#   make build    bake the hermetic bases, then BAKE_GROUP (default ci: the cells CI tests)
-#   make test     build, then run the test suite against the images (reports/junit.xml)
+#   make build    bake the hermetic bases, then BAKE_GROUP (default ci: the cells CI tests) for
+#                 PLATFORMS (default: the engine's own)
+#   make test     build for linux/amd64 and linux/arm64, then run the test suite against the
+#                 images (reports/junit.xml), and record what passed for make publish
+#   make publish REGISTRY=host/ns/  push exactly the images the last green test run tested
 #   make test-matrix  build and test every cell of the matrix group, one cell at a time
 #   make sizes    size report per image and layer (reports/sizes.json)
 #   make lock     re-resolve the lock files after editing a requirements-*.txt or spark-lines/*.txt
@@ -16,6 +19,11 @@
 # Debian bases made here; 3.10 and 3.12 on an image of yours: BASE_IMAGE_PY312=python:3.12-slim-bookworm
 
 BAKE_GROUP     ?= ci
+# Empty: the engine's own platform. Foreign platforms build their installs natively and run their
+# checks under QEMU (scripts/ensure-emulation.sh sets it up).
+PLATFORMS      ?=
+# What make test builds and tests: what make publish pushes.
+TEST_PLATFORMS ?= linux/amd64,linux/arm64
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 PYTEST_ARGS    ?= -n auto --junitxml=reports/junit.xml
@@ -25,18 +33,23 @@ WHEELHOUSE     ?=
 # Image labels: the source revision ("-dirty" with uncommitted changes) and where it lives.
 REVISION       ?= $(shell git describe --always --dirty --abbrev=40 --exclude='*' 2>/dev/null)
 SOURCE_URL     ?= $(shell git remote get-url origin 2>/dev/null)
+# The images' creation time is the commit's: the same commit built twice gives the same images.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
-export BAKE_GROUP CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL
+export BAKE_GROUP PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
-# The root filesystems of the hermetic bases (docker-bake.hcl: hermetic_bases()).
-ROOTFS := $(foreach suite,bookworm trixie,docker/docker-base/python-debian/rootfs-$(suite).tar)
+comma  := ,
+# The root filesystems of the hermetic bases (docker-bake.hcl: hermetic_bases()), one per
+# architecture built.
+ARCHS   = $(if $(PLATFORMS),$(subst linux/,,$(subst $(comma), ,$(PLATFORMS))),$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/'))
+ROOTFS  = $(foreach suite,bookworm trixie,$(foreach arch,$(ARCHS),docker/docker-base/python-debian/rootfs-$(suite)-$(arch).tar))
 # Bake refuses to read a secret file or a context outside the working directory unless allowed.
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) \
               $(if $(WHEELHOUSE),--allow=fs=$(abspath $(WHEELHOUSE)))
 
-.PHONY: build test test-matrix sizes bench wheelhouse lock check-lock engine bases venv clean
+.PHONY: build test publish test-matrix sizes bench wheelhouse lock check-lock engine bases venv clean
 
 build: bases
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_GROUP)
@@ -47,7 +60,9 @@ wheelhouse: bases
 	docker buildx bake $(BAKE_ALLOW) wheelhouse
 
 # The test images (tests/docker-bake.hcl) are baked here too, so that their progress shows;
-# the harness's own bake then finds everything cached.
+# the harness's own bake then finds everything cached. A green run records the digests it
+# tested in reports/tested.json, for make publish.
+test: PLATFORMS = $(TEST_PLATFORMS)
 test: build venv
 	docker buildx bake $(BAKE_ALLOW) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
 	  $$($(VENV)/bin/python -m tests.shared.matrix)
@@ -78,11 +93,13 @@ check-lock: engine venv
 
 engine:
 	scripts/ensure-docker.sh
+	$(if $(PLATFORMS),scripts/ensure-emulation.sh $(PLATFORMS))
 
 # The hermetic bases, tagged spark-k8s-python-3.11:latest and -3.13:latest, then a check that
 # every base BAKE_GROUP needs is here or pullable: bake's own error for a missing one is a
 # registry lookup failure, this one says what to do.
-bases: engine $(ROOTFS)
+bases: engine
+	$(MAKE) --no-print-directory $(ROOTFS)
 	docker buildx bake --progress=quiet bases
 	@scripts/check-bases.sh $(BAKE_GROUP)
 
@@ -95,7 +112,7 @@ $(VENV)/.installed: pyproject.toml $(TOOLS_LOCK)
 	touch $@
 
 docker/docker-base/python-debian/rootfs-%.tar: scripts/debian-rootfs.sh
-	scripts/debian-rootfs.sh $* $@
+	scripts/debian-rootfs.sh $(firstword $(subst -, ,$*)) $(lastword $(subst -, ,$*)) $@
 
 clean:
-	rm -rf $(VENV) $(ROOTFS) reports
+	rm -rf $(VENV) docker/docker-base/python-debian/rootfs-*.tar reports

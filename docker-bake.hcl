@@ -30,6 +30,19 @@ variable "PYTHON_VERSION" {
   default     = "3.13"
 }
 
+# The platforms every image is built for. Empty: the engine's own, loaded into its image store as
+# today. linux/amd64,linux/arm64 for publishing: the installs run natively on the build platform
+# for both (see the Dockerfile), only the checks of a foreign platform's base run under emulation
+# (scripts/ensure-emulation.sh). The containerd image store loads both into the local engine.
+variable "PLATFORMS" {
+  description = "Comma-separated platforms to build, of linux/amd64 and linux/arm64; empty for the engine's own"
+  default     = ""
+  validation {
+    condition     = PLATFORMS == "" || length(setsubtract(split(",", PLATFORMS), ["linux/amd64", "linux/arm64"])) == 0
+    error_message = "PLATFORMS=${PLATFORMS} names a platform without locks: use linux/amd64, linux/arm64 or both, comma-separated."
+  }
+}
+
 variable "CELL" {
   description = "Derived from SPARK_VERSION and PYTHON_VERSION; a cell no Spark line offers fails here, with the reason"
   default     = cell_refusal(SPARK_VERSION, PYTHON_VERSION) == "" ? cell_tag(default_cell()) : cell_refusal(SPARK_VERSION, PYTHON_VERSION)
@@ -96,8 +109,8 @@ variable "WHEELHOUSE_VARIANTS" {
   }
 }
 
-# Image labels (OCI annotations). REVISION and SOURCE_URL come from git through the Makefile;
-# with SOURCE_DATE_EPOCH set, the build is reproducible and `created` is that time.
+# Image labels (OCI annotations). REVISION, SOURCE_URL and SOURCE_DATE_EPOCH (the commit's time)
+# come from git through the Makefile: the same commit built twice then gives the same images.
 variable "REVISION" {
   description = "Source revision the images are built from (org.opencontainers.image.revision)"
   default     = ""
@@ -109,7 +122,7 @@ variable "SOURCE_URL" {
 }
 
 variable "SOURCE_DATE_EPOCH" {
-  description = "Unix time for every file the layer installs and for the image's creation time: two builds from the same locks then give identical layers"
+  description = "Unix time of the images' creation (config, history, the created label), e.g. the commit's; the build time when empty"
   default     = ""
 }
 
@@ -175,8 +188,8 @@ function "variants" {
   ]
 }
 
-# The hermetic bases: Debian's own Python in a suite that carries it, from a rootfs that
-# scripts/debian-rootfs.sh writes (docker/docker-base/python-debian/rootfs-SUITE.tar).
+# The hermetic bases: Debian's own Python in a suite that carries it, from a rootfs per
+# architecture that scripts/debian-rootfs.sh writes (docker/docker-base/python-debian/rootfs-SUITE-ARCH.tar).
 function "hermetic_bases" {
   params = []
   result = [
@@ -228,11 +241,17 @@ function "tags" {
   result = TAG != "" ? ["${REGISTRY}${name}:${TAG}"] : concat(["${REGISTRY}${name}:${cell_tag(cell)}"], cell == default_cell() ? ["${REGISTRY}${name}:latest"] : [])
 }
 
-# The lock folder of a cell. Bake labels are per target, so the label names the locks of the
-# engine's platform: the ones a local build installs.
-function "lock_folder" {
-  params = [cell]
-  result = "spark-${cell.spark}/python-${cell.python}/linux-${split("/", BAKE_LOCAL_PLATFORM)[1]}"
+function "platforms" {
+  params = []
+  result = split(",", PLATFORMS != "" ? PLATFORMS : join("/", slice(split("/", BAKE_LOCAL_PLATFORM), 0, 2)))
+}
+
+# The digest of a variant's locks on one architecture (docker-bake.json, written by
+# scripts/lock.sh). Bake's labels are per target, not per platform: the Dockerfile labels each
+# platform's image with its own, from one argument per architecture.
+function "lock_digest" {
+  params = [variant, cell, arch]
+  result = lookup(lock_digests(), "spark-${cell.spark}/python-${cell.python}/linux-${arch}/${variant.stage}", "")
 }
 
 # Empty values are left out: an image without a revision says nothing rather than "".
@@ -245,8 +264,6 @@ function "labels" {
     "org.opencontainers.image.created"     = SOURCE_DATE_EPOCH != "" ? formatdate("YYYY-MM-DD'T'hh:mm:ssZ", timeadd("1970-01-01T00:00:00Z", "${SOURCE_DATE_EPOCH}s")) : timestamp()
     "org.opencontainers.image.revision"    = REVISION
     "org.opencontainers.image.source"      = SOURCE_URL
-    "spark-k8s.python-deps.locks"          = join(" ", concat(["locks/build.txt"], [for lock in variant.locks : "locks/${lock_folder(cell)}/${lock}.txt"]))
-    "spark-k8s.python-deps.lock-digest"    = lookup(lock_digests(), "${lock_folder(cell)}/${variant.stage}", "")
   } : key => value if value != "" }
 }
 
@@ -269,7 +286,10 @@ function "cache_to" {
 target "_common" {
   context    = "docker/docker-intermediate/python-deps"
   dockerfile = "Dockerfile"
+  platforms  = platforms()
   secret     = CA_BUNDLE != "" ? ["id=ca-bundle,src=${CA_BUNDLE}"] : []
+  # Where the builder supports it: the whole build's record (args, sources, steps) in the index.
+  attest = ["type=provenance,mode=max"]
 }
 
 # The args and base of one cell, for the targets that build on its base image.
@@ -288,8 +308,10 @@ target "python-base" {
   context     = "docker/docker-base/python-debian"
   # The rootfs's clock (scripts/debian-rootfs.sh) for the image's times too: a rebuild of the base
   # gives the image digest that the cells' cached layers were built on.
-  args = { DEBIAN_SUITE = base.suite, SOURCE_DATE_EPOCH = "1686355200" }
-  tags        = ["spark-k8s-python-${base.python}:latest"]
+  args      = { DEBIAN_SUITE = base.suite, SOURCE_DATE_EPOCH = "1686355200" }
+  tags      = ["spark-k8s-python-${base.python}:latest"]
+  platforms = platforms()
+  attest    = ["type=provenance,mode=max"]
   matrix = {
     base = hermetic_bases()
   }
@@ -302,7 +324,11 @@ target "offered" {
   inherits    = ["_common"]
   description = "Spark ${cell.spark}, Python ${cell.python}: ${variant.description}"
   target      = variant.stage
-  args        = cell_args(cell)
+  args = merge(cell_args(cell), {
+    LOCKS             = join(" ", variant.locks)
+    LOCK_DIGEST_AMD64 = lock_digest(variant, cell, "amd64")
+    LOCK_DIGEST_ARM64 = lock_digest(variant, cell, "arm64")
+  })
   tags        = tags("spark-k8s-python-deps${variant.suffix}", cell)
   labels      = labels(variant, cell)
   cache-from  = cache_from(target_name(variant, cell))

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Write the root filesystem of a hermetic base image: a Debian suite (minbase) with Debian's
 # Python, the way the official debian images are made, for machines that cannot pull an image.
-# Usage: debian-rootfs.sh SUITE OUTPUT.tar      e.g. debian-rootfs.sh trixie rootfs-trixie.tar
+# Usage: debian-rootfs.sh SUITE ARCH OUTPUT.tar   e.g. debian-rootfs.sh trixie arm64 rootfs-trixie-arm64.tar
+# A foreign ARCH runs its maintainer scripts under QEMU (scripts/ensure-emulation.sh sets it up).
 set -euo pipefail
 
-suite=${1:?usage: $0 SUITE OUTPUT.tar}
-out=${2:?usage: $0 SUITE OUTPUT.tar}
+usage="usage: $0 SUITE ARCH OUTPUT.tar"
+suite=${1:?$usage}
+arch=${2:?$usage}
+out=${3:?$usage}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 say() { echo "debian-rootfs: $*" >&2; }
@@ -20,8 +23,8 @@ fi
 # Pinning the clock (to bookworm's release, for every suite) makes two runs on the same archive
 # state give the same tarball byte for byte. docker-bake.hcl gives the base images this time too.
 export SOURCE_DATE_EPOCH=1686355200  # 2023-06-10
-say "building $suite rootfs with python3 into $out"
-mmdebstrap --quiet --format=tar --variant=minbase --include=python3,python3-venv,ca-certificates \
+say "building $suite $arch rootfs with python3 into $out"
+mmdebstrap --quiet --format=tar --variant=minbase --architectures="$arch" --include=python3,python3-venv,ca-certificates \
   --aptopt='Acquire::Languages "none"' \
   --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
   "$suite" "$out.partial" "$mirror"

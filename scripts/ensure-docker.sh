@@ -45,17 +45,6 @@ install_engine() {
   rm -rf "$ROOT" && mv "$ROOT.new" "$ROOT"
 }
 
-install_system_packages() {
-  local missing=()
-  for pkg in "${SYSTEM_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return
-  say "installing from the system's apt sources: ${missing[*]}"
-  apt-get -qq update
-  DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
-}
-
 link_buildx_plugin() {
   # The docker client already on PATH looks for CLI plugins here.
   mkdir -p /usr/local/lib/docker/cli-plugins
@@ -84,7 +73,7 @@ JSON
 }
 
 [ -x "$ROOT/usr/sbin/dockerd" ] || install_engine
-install_system_packages
+"$(dirname "$0")/apt-install.sh" "the Docker engine" "${SYSTEM_PACKAGES[@]}"
 link_buildx_plugin
 pgrep -x dockerd >/dev/null || start_dockerd
 for _ in $(seq 30); do engine_ready && break; sleep 1; done

@@ -1,17 +1,19 @@
 """Image labels: what each image is and what is inside it, readable without running it."""
 
 import hashlib
+import json
 import os
-
-from python_on_whales import docker
+import subprocess
 
 from tests.shared.bake import DEPS_DIR
 
 OCI = "org.opencontainers.image"
 
 
-def labels_of(image: str) -> dict[str, str]:
-    return docker.image.inspect(image).config.labels or {}
+def labels_of(image: str, platform: str | None = None) -> dict[str, str]:
+    """The labels of an image, of one platform's image in a multi-platform one."""
+    inspect = ["docker", "image", "inspect", *([f"--platform={platform}"] if platform else []), "--format={{json .Config.Labels}}", image]
+    return json.loads(subprocess.run(inspect, capture_output=True, text=True, check=True).stdout) or {}
 
 
 def test_oci_labels_describe_the_image(variant, image):
@@ -25,13 +27,17 @@ def test_oci_labels_describe_the_image(variant, image):
             assert labels.get(f"{OCI}.{key}") == os.environ[variable]
 
 
-def test_lock_digest_label_is_the_digest_of_the_installed_locks(variant, image):
-    """Anyone can recompute it from the locks the image names: cat them in order | sha256sum."""
-    labels = labels_of(image)
-    locks = labels["spark-k8s.python-deps.locks"].split()
-    assert locks[0] == "locks/build.txt"
-    assert DEPS_DIR / locks[-1] == variant.lock_file(), f"{variant}: the labelled locks end with {locks[-1]}"
-    digest = hashlib.sha256(b"".join((DEPS_DIR / lock).read_bytes() for lock in locks)).hexdigest()
-    assert labels["spark-k8s.python-deps.lock-digest"] == f"sha256:{digest}", (
-        f"{variant}: the lock digest label is stale; run make lock (it writes docker-bake.json)"
-    )
+def test_lock_labels_name_the_locks_of_each_platform_and_their_digest(variant, image):
+    """Each platform's image names its own lock folder, and anyone can recompute the digest from
+    the locks it names: cat locks/build.txt and them in order | sha256sum."""
+    for platform in variant.platforms:
+        arch = platform.split("/")[1]
+        labels = labels_of(image, platform)
+        folder = labels["spark-k8s.python-deps.lock-folder"]
+        assert DEPS_DIR / folder == variant.lock_folder(arch), f"{variant} {platform}: labelled with the locks of {folder}"
+        locks = [DEPS_DIR / "locks" / "build.txt", *(DEPS_DIR / folder / f"{name}.txt" for name in labels["spark-k8s.python-deps.locks"].split())]
+        assert locks[-1] == variant.lock_file(arch), f"{variant} {platform}: the labelled locks end with {locks[-1]}"
+        digest = hashlib.sha256(b"".join(lock.read_bytes() for lock in locks)).hexdigest()
+        assert labels["spark-k8s.python-deps.lock-digest"] == f"sha256:{digest}", (
+            f"{variant} {platform}: the lock digest label is stale; run make lock (it writes docker-bake.json)"
+        )

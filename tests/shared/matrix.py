@@ -40,6 +40,7 @@ class Variant:
     spark: str
     python: str
     image: str  # its first tag
+    platforms: tuple[str, ...]  # e.g. ("linux/amd64", "linux/arm64")
 
     @property
     def cell(self) -> str:
@@ -73,13 +74,18 @@ class Variant:
         """Names of the distributions the requirement sets of this image ask for."""
         return [name for stage in self.lineage for name in requirement_names(STAGES[stage].requirement_set)]
 
-    def lock_folder(self) -> Path:
-        """The locks of its cell for the engine's platform."""
-        return DEPS_DIR / "locks" / f"spark-{self.spark}" / f"python-{self.python}" / f"linux-{engine_arch()}"
+    @property
+    def foreign_platforms(self) -> list[str]:
+        """The platforms it is built for that the engine runs under emulation."""
+        return [platform for platform in self.platforms if platform != f"linux/{engine_arch()}"]
 
-    def lock_file(self) -> Path:
+    def lock_folder(self, arch: str | None = None) -> Path:
+        """The locks of its cell for an architecture, the engine's by default."""
+        return DEPS_DIR / "locks" / f"spark-{self.spark}" / f"python-{self.python}" / f"linux-{arch or engine_arch()}"
+
+    def lock_file(self, arch: str | None = None) -> Path:
         """The lock this image's own stage installs."""
-        return self.lock_folder() / f"{STAGES[self.stage].requirement_set}.txt"
+        return self.lock_folder(arch) / f"{STAGES[self.stage].requirement_set}.txt"
 
     def __str__(self) -> str:
         return self.target
@@ -93,7 +99,7 @@ def variants(groups: list[str]) -> list[Variant]:
     """The variant targets that these bake groups (or targets) build, in the bake's order."""
     targets = definition(tuple(groups))["target"]
     return [
-        Variant(name, target["target"], target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"], target["tags"][0])
+        Variant(name, target["target"], target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"], target["tags"][0], tuple(target["platforms"]))
         for name, target in targets.items()
         if target.get("target") in STAGES
     ]

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Push exactly the images the last green test run tested, by digest, to a registry.
+
+`make test` records in reports/tested.json the digest of every image it tested (the image index,
+all platforms and the provenance attestation in it) and the source revision. This pushes each of
+those indexes under every tag it was tested with, below REGISTRY, and checks that the registry
+holds the tested digest. Nothing is built. It refuses, before pushing anything, when no green run
+is recorded, when the run tested another revision, or when a local tag no longer points at the
+digest tested (an image rebuilt since).
+
+A push is all or nothing per tag: the registry names the index only after every blob and
+manifest under it arrived, so a push cut off midway leaves no tag at a partial image; the local
+alias made for the push is removed again. Running again finishes it.
+
+Usage: publish.py REGISTRY [--tested FILE]      e.g. publish.py ghcr.io/acme/
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Refusal(Exception):
+    pass
+
+
+def docker(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *arguments], capture_output=True, text=True)
+
+
+def local_digest(image: str) -> str | None:
+    inspected = docker("image", "inspect", "--format={{.Id}}", image)
+    return inspected.stdout.strip() if inspected.returncode == 0 else None
+
+
+def revision() -> str:
+    described = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=40", "--exclude=*"], capture_output=True, text=True, cwd=ROOT)
+    return described.stdout.strip()
+
+
+def registry_host(registry: str) -> str:
+    return registry.split("/", 1)[0]
+
+
+def explain_push_failure(registry: str, output: str) -> str:
+    host = registry_host(registry)
+    last = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
+    if re.search(r"unauthorized|authentication required|denied|forbidden|401|403", output, re.I):
+        return f"{host} refused the credentials ({last}): docker login {host} with an account that may push to {registry}, then run again"
+    if re.search(r"connection refused|no such host|i/o timeout|dial tcp|connection reset|EOF|server misbehaving|TLS handshake", output, re.I):
+        return f"the push to {host} broke off ({last}): no tag there points at a partial image; once {host} answers, run again to finish"
+    return f"the push to {host} failed ({last})"
+
+
+def check_reachable(registry: str) -> None:
+    """One request to the registry's API root: any HTTP answer (401 included) means it is up."""
+    host = registry_host(registry)
+    probe = subprocess.run(["docker", "buildx", "imagetools", "inspect", f"{registry}publish-probe:none"], capture_output=True, text=True)
+    if re.search(r"connection refused|no such host|i/o timeout|dial tcp|server misbehaving|network is unreachable", probe.stderr, re.I):
+        raise Refusal(f"cannot reach the registry {host} ({probe.stderr.strip().splitlines()[-1]}): check REGISTRY={registry} and that it is up; nothing was pushed")
+
+
+def planned_pushes(tested: dict, registry: str) -> list[tuple[str, str, str]]:
+    """(local tag, remote tag, digest) for every tag tested; refuses if any no longer matches."""
+    if tested.get("revision") != revision():
+        raise Refusal(f"the tests ran on revision {tested.get('revision') or 'unknown'}, the tree is at {revision()}: run make test again, then publish; nothing was pushed")
+    pushes = []
+    for image in tested["images"]:
+        for tag in image["tags"]:
+            have = local_digest(tag)
+            if have != image["digest"]:
+                raise Refusal(f"{tag} is {have or 'not on this engine'}, the tests tested {image['digest']}: run make test again, then publish; nothing was pushed")
+            pushes.append((tag, f"{registry}{tag.split('/')[-1]}", image["digest"]))
+    return pushes
+
+
+def pushed_digest(remote: str) -> str:
+    raw = docker("buildx", "imagetools", "inspect", "--raw", remote)
+    return f"sha256:{hashlib.sha256(raw.stdout.encode()).hexdigest()}" if raw.returncode == 0 else ""
+
+
+def push(local: str, remote: str, digest: str, registry: str) -> None:
+    """Push one tested index under one tag; a failed push leaves no local alias behind it."""
+    previous = local_digest(remote)
+    docker("tag", local, remote)
+    pushed = docker("push", "--quiet", remote)
+    if pushed.returncode != 0:
+        if previous:
+            docker("tag", previous, remote)
+        else:
+            docker("image", "rm", remote)
+        raise Refusal(explain_push_failure(registry, pushed.stdout + pushed.stderr))
+    if pushed_digest(remote) != digest:
+        raise Refusal(f"{remote} holds {pushed_digest(remote) or 'nothing readable'} after the push, not the tested {digest}: the engine rewrote the image on push (is the containerd image store on?)")
+    print(f"publish: {remote}@{digest}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("registry", help="prefix of the pushed names, with its trailing slash, e.g. ghcr.io/acme/")
+    parser.add_argument("--tested", type=Path, default=ROOT / "reports" / "tested.json", help="the record of a green test run (make test writes it)")
+    options = parser.parse_args()
+    registry = options.registry if options.registry.endswith("/") else f"{options.registry}/"
+    try:
+        if not options.tested.exists():
+            raise Refusal(f"no green test run is recorded ({options.tested}): run make test, then publish; nothing was pushed")
+        pushes = planned_pushes(json.loads(options.tested.read_text()), registry)
+        check_reachable(registry)
+        for local, remote, digest in pushes:
+            push(local, remote, digest, registry)
+    except Refusal as refusal:
+        print(f"publish: error: {refusal}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
