@@ -22,11 +22,18 @@ BAKE_GROUP     ?= ci
 # Empty: the engine's own platform. Foreign platforms build their installs natively and run their
 # checks under QEMU (scripts/ensure-emulation.sh sets it up).
 PLATFORMS      ?=
-# What make test builds and tests: what make publish pushes.
+GPU_PLATFORMS  ?=
+# What make test builds and tests: what make publish pushes. The RAPIDS image (6 GB a platform)
+# for the engine's platform only: both beside the rest would not fit a CI machine's disk.
 TEST_PLATFORMS ?= linux/amd64,linux/arm64
+ENGINE_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
+TEST_GPU_PLATFORMS ?= $(ENGINE_PLATFORM)
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
-PYTEST_ARGS    ?= -n auto --junitxml=reports/junit.xml
+# loadgroup: the registry tests share one registry and one second engine on one worker.
+PYTEST_ARGS    ?= -n auto --dist loadgroup --junitxml=reports/junit.xml
+# Extra flags for every bake, e.g. --set=*.cache-to= for a read-only user of CACHE_REGISTRY.
+BAKE_FLAGS     ?=
 BENCH_VARIANTS ?= base,iceberg
 # A folder written by `make wheelhouse`: when set, the variants install from it alone, with no network.
 WHEELHOUSE     ?=
@@ -36,14 +43,14 @@ SOURCE_URL     ?= $(shell git remote get-url origin 2>/dev/null)
 # The images' creation time is the commit's: the same commit built twice gives the same images.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
-export BAKE_GROUP PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
+export BAKE_GROUP PLATFORMS GPU_PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
 comma  := ,
 # The root filesystems of the hermetic bases (docker-bake.hcl: hermetic_bases()), one per
 # architecture built.
-ARCHS   = $(if $(PLATFORMS),$(subst linux/,,$(subst $(comma), ,$(PLATFORMS))),$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/'))
+ARCHS   = $(subst linux/,,$(subst $(comma), ,$(or $(PLATFORMS),$(ENGINE_PLATFORM))))
 ROOTFS  = $(foreach suite,bookworm trixie,$(foreach arch,$(ARCHS),docker/docker-base/python-debian/rootfs-$(suite)-$(arch).tar))
 # Bake refuses to read a secret file or a context outside the working directory unless allowed.
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) \
@@ -52,7 +59,7 @@ BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) 
 .PHONY: build test publish test-matrix sizes bench wheelhouse lock check-lock engine bases venv clean
 
 build: bases
-	docker buildx bake $(BAKE_ALLOW) $(BAKE_GROUP)
+	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) $(BAKE_GROUP)
 
 # On a connected machine; WHEELHOUSE_VARIANTS=python-deps,python-deps-iceberg leaves out RAPIDS (3.3 of 3.9 GB).
 wheelhouse: WHEELHOUSE := $(or $(WHEELHOUSE),wheelhouse)
@@ -63,10 +70,18 @@ wheelhouse: bases
 # the harness's own bake then finds everything cached. A green run records the digests it
 # tested in reports/tested.json, for make publish.
 test: PLATFORMS = $(TEST_PLATFORMS)
+test: GPU_PLATFORMS = $(TEST_GPU_PLATFORMS)
 test: build venv
-	docker buildx bake $(BAKE_ALLOW) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
+	scripts/apt-install.sh "the registry tests" docker-registry iproute2
+	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
 	  $$($(VENV)/bin/python -m tests.shared.matrix)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Push exactly the images the last green make test tested (reports/tested.json), by digest, to
+# REGISTRY: nothing is built; refused if they changed since or the tests did not pass.
+publish:
+	@test -n "$(REGISTRY)" || { echo "make publish: set REGISTRY, e.g. make publish REGISTRY=ghcr.io/acme/" >&2; exit 2; }
+	scripts/publish.py $(REGISTRY)
 
 # Every cell of the matrix group (each Spark line on each Python with a base here), one at a
 # time: build, the tests of its images (marker cell), then its images are removed. Per cell:
@@ -100,7 +115,7 @@ engine:
 # registry lookup failure, this one says what to do.
 bases: engine
 	$(MAKE) --no-print-directory $(ROOTFS)
-	docker buildx bake --progress=quiet bases
+	docker buildx bake --progress=quiet $(BAKE_FLAGS) bases
 	@scripts/check-bases.sh $(BAKE_GROUP)
 
 venv: $(VENV)/.installed

@@ -10,6 +10,7 @@ iceberg images, and every test of an image runs once per cell, with the cell in 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
@@ -18,7 +19,7 @@ import pytest
 from filelock import FileLock
 from python_on_whales import DockerException, docker
 
-from tests.shared.bake import BAKE_FILES, BakeError, bake_entitlements, bake_group
+from tests.shared.bake import BAKE_FILES, BAKED_RECORD, TESTED_RECORD, BakeError, bake_entitlements, bake_group
 from tests.shared.containers import probe_gpu, run_in, start_postgres
 from tests.shared.layers import Layer, read_layers
 from tests.shared.matrix import Variant, harness_targets, variants
@@ -36,6 +37,31 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stage(name): run only on images built on that Dockerfile stage")
     config.addinivalue_line("markers", "cell: runs in each image under test, once per cell (added to every test of a variant)")
     config.addinivalue_line("markers", "slow: builds images of its own, minutes each (CI runs them too)")
+
+
+def is_controller(config: pytest.Config) -> bool:
+    """The process that runs the session: xdist's controller, or the only one."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A record of an earlier run must not outlive this one: only a green run writes it again.
+    if is_controller(session.config):
+        for record in (BAKED_RECORD, TESTED_RECORD):
+            record.unlink(missing_ok=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After a green run of the whole suite, record what it tested for scripts/publish.py: every
+    variant's tags and index digest, and the revision (REVISION, set by the Makefile)."""
+    config = session.config
+    if not is_controller(config):
+        return
+    whole_suite = not config.option.keyword and not config.option.markexpr and config.args == config.getini("testpaths")
+    if exitstatus == 0 and whole_suite and BAKED_RECORD.exists():
+        baked = json.loads(BAKED_RECORD.read_text())
+        TESTED_RECORD.write_text(json.dumps({"revision": os.environ.get("REVISION", ""), **baked}, indent=2))
+    BAKED_RECORD.unlink(missing_ok=True)
 
 
 def selected_variants() -> list[Variant]:
@@ -101,7 +127,16 @@ def bake(folder: Path) -> dict:
         summary = f"docker buildx bake {' '.join(targets)} failed: " + ("; ".join(errors) or "see its log")
         return {"error": "\n".join([summary, "", "last lines of the build log:", *log[-30:]])}
     metadata = json.loads(metadata_file.read_text())
-    return {"images": {name: data["image.name"].split(",")[0] for name, data in metadata.items() if "image.name" in data}}
+    variant_images = [
+        {"target": variant.target, "tags": metadata[variant.target]["image.name"].split(","), "digest": metadata[variant.target]["containerimage.digest"]}
+        for variant in selected_variants()
+    ]
+    BAKED_RECORD.parent.mkdir(exist_ok=True)
+    BAKED_RECORD.write_text(json.dumps({"images": variant_images}))
+    return {
+        "images": {name: data["image.name"].split(",")[0] for name, data in metadata.items() if "image.name" in data},
+        "variant_images": variant_images,
+    }
 
 
 @pytest.fixture
@@ -112,6 +147,16 @@ def images(once) -> dict[str, str]:
     if "error" in result:
         report_once(once.folder / "bake.reported", result["error"])
     return result["images"]
+
+
+@pytest.fixture(scope="module")
+def variant_images(once) -> list[dict]:
+    """Each variant image baked: its target, tags and index digest, as a test run records them for
+    scripts/publish.py. A failed bake is reported by the tests that use `images`."""
+    result = once("bake", bake)
+    if "error" in result:
+        pytest.skip("not run: the bake failed (reported once, by the first test that needed it)")
+    return result["variant_images"]
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -42,6 +43,9 @@ def local_digest(image: str) -> str | None:
 
 
 def revision() -> str:
+    """The revision the Makefile labels the images with (REVISION), else git's."""
+    if os.environ.get("REVISION"):
+        return os.environ["REVISION"]
     described = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=40", "--exclude=*"], capture_output=True, text=True, cwd=ROOT)
     return described.stdout.strip()
 
@@ -70,8 +74,10 @@ def check_reachable(registry: str) -> None:
 
 def planned_pushes(tested: dict, registry: str) -> list[tuple[str, str, str]]:
     """(local tag, remote tag, digest) for every tag tested; refuses if any no longer matches."""
-    if tested.get("revision") != revision():
-        raise Refusal(f"the tests ran on revision {tested.get('revision') or 'unknown'}, the tree is at {revision()}: run make test again, then publish; nothing was pushed")
+    if not tested.get("revision"):
+        raise Refusal("the test run recorded no revision (run it with make test, which sets REVISION): nothing was pushed")
+    if tested["revision"] != revision():
+        raise Refusal(f"the tests ran on revision {tested['revision']}, the tree is at {revision()}: run make test again, then publish; nothing was pushed")
     pushes = []
     for image in tested["images"]:
         for tag in image["tags"]:

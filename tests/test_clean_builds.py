@@ -1,15 +1,18 @@
-"""Clean builds of base-deps (no build cache) with SOURCE_DATE_EPOCH: two of them give identical
-layers, and one from a wheelhouse, with the build's network turned off, gives the very layers of
-the online one, so it passes every test the online image passes. The hermetic base is rebuilt
-too and must give the layers the harness's variants were built on."""
+"""Clean builds of base-deps (no build cache): two of them give identical layers, and one from a
+wheelhouse, with the build's network turned off, gives the very layers of the online one, so it
+passes every test the online image passes. The hermetic base is rebuilt too and must give the
+layers the harness's variants were built on. And a rebuild from the cache, of the same commit,
+gives the very images the harness tested: promotion by digest means something."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from python_on_whales import docker
 
 from tests.shared.bake import bake_under_own_tag, run_bake
+from tests.shared.containers import platform_manifest
 from tests.shared.matrix import variants
 
 pytestmark = pytest.mark.slow
@@ -59,3 +62,19 @@ def test_offline_build_from_a_wheelhouse_gives_the_online_layers(online_build, t
     printed = json.loads(run_bake("--print", "python-deps", **offline).stdout)["target"][DEFAULT.target]
     assert printed["network"] == "none" and printed["contexts"]["wheelhouse"] == str(wheelhouse)
     assert clean_build(**offline) == online_build
+
+
+def test_a_rebuild_of_the_same_commit_gives_the_images_tested(images, variant_images):
+    """Per platform, the image manifest (config and layers) is the one tested: its times are
+    the commit's (SOURCE_DATE_EPOCH) and the rootfs's, not the build's. The index around them
+    differs, by the provenance attestation alone, which records the build's own time and id."""
+    if not os.environ.get("SOURCE_DATE_EPOCH"):
+        pytest.skip("SOURCE_DATE_EPOCH is not set, so images take the build time (make sets it to the commit's)")
+    tested = next(image for image in variant_images if image["target"] == DEFAULT.target)
+    rebuilt, image = bake_under_own_tag("python-deps", "--load", PLATFORMS=",".join(DEFAULT.platforms))
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    try:
+        for platform in DEFAULT.platforms:
+            assert platform_manifest(image, platform) == platform_manifest(tested["tags"][0], platform), f"{platform}: the rebuild differs"
+    finally:
+        docker.image.remove(image)

@@ -17,6 +17,9 @@ MAIN_BAKE_FILES = [ROOT / "docker-bake.hcl", ROOT / "docker-bake.json"]
 # The test images of tests/docker-bake.hcl build on the targets of the main files.
 BAKE_FILES = [*MAIN_BAKE_FILES, ROOT / "tests" / "docker-bake.hcl"]
 DEPS_DIR = ROOT / "docker" / "docker-intermediate" / "python-deps"
+# What a green run of the whole suite tested, for scripts/publish.py: the variants' digests.
+BAKED_RECORD = ROOT / "reports" / "baked.json"
+TESTED_RECORD = ROOT / "reports" / "tested.json"
 
 
 def bake_group() -> list[str]:
@@ -51,9 +54,10 @@ def bake_entitlements(environment: Mapping[str, str] = os.environ) -> list[str]:
 
 
 def run_bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
-    """`docker buildx bake` on docker-bake.hcl with these variables, its output captured. Online,
-    whatever WHEELHOUSE the suite runs with, unless the variables set one."""
-    environment = {**os.environ, "WHEELHOUSE": "", **variables}
+    """`docker buildx bake` on docker-bake.hcl with these variables, its output captured. Online
+    and for the engine's platform, whatever WHEELHOUSE and PLATFORMS the suite runs with, unless
+    the variables set them."""
+    environment = {**os.environ, "WHEELHOUSE": "", "PLATFORMS": "", **variables}
     return subprocess.run(
         ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--progress=plain", *bake_entitlements(environment), *arguments],
         env=environment, capture_output=True, text=True, cwd=ROOT,

@@ -25,6 +25,13 @@ def installed_versions(image: str) -> dict[str, str]:
     return json.loads(run_in(image, "python3", "/units/installed_versions.py"))
 
 
+def platform_manifest(image: str, platform: str, environment: dict[str, str] | None = None) -> str:
+    """The manifest digest of one platform's image of a (multi-platform) image in an engine's
+    store: the main engine's, or the one DOCKER_HOST in `environment` names."""
+    inspect = ["docker", "image", "inspect", f"--platform={platform}", "--format={{json .Descriptor}}", image]
+    return json.loads(subprocess.run(inspect, capture_output=True, text=True, check=True, env=environment).stdout)["digest"]
+
+
 def start_postgres(image: str) -> str:
     """A PostgreSQL server in a container of a test image; its name, once it answers. Clients
     join its network namespace (`--network container:NAME`) and reach it at 127.0.0.1:5432."""

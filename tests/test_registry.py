@@ -1,0 +1,126 @@
+"""The images in a registry: every variant baked, pushed by scripts/publish.py (what make publish
+runs) to a registry on loopback as one index per tag with every platform built, then pulled back
+by a second engine that holds none of their blobs. The digests are the same at every step, the
+foreign platform's pulled image runs, and the layers variants share are stored once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.shared.bake import bake_group
+from tests.shared.containers import UNITS_DIR, platform_manifest
+from tests.shared.engine import SecondEngine
+from tests.shared.matrix import STAGES, variants
+from tests.shared.registry import Registry, publish, record_tested
+
+# One registry and one second engine for the module: its tests run on one xdist worker.
+pytestmark = pytest.mark.xdist_group("registry")
+
+NAMESPACE = "spark-k8s/"
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    with Registry(tmp_path_factory.mktemp("registry")) as registry:
+        yield registry
+
+
+@pytest.fixture(scope="module")
+def second_engine(tmp_path_factory):
+    with SecondEngine(tmp_path_factory.mktemp("second-engine")) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def published(registry, variant_images, tmp_path_factory) -> list[dict]:
+    """Every variant image baked, published to the loopback registry; each with its repository."""
+    result = publish(f"{registry.address}/{NAMESPACE}", record_tested(tmp_path_factory.mktemp("record"), variant_images))
+    assert result.returncode == 0, f"publish failed: {result.stderr}"
+    return [{**image, "repository": NAMESPACE + image["tags"][0].split("/")[-1].split(":")[0]} for image in variant_images]
+
+
+def platform_manifests(index: dict) -> dict[str, str]:
+    """{platform: manifest digest} of an index, attestation manifests left out."""
+    return {
+        f"{entry['platform']['os']}/{entry['platform']['architecture']}": entry["digest"]
+        for entry in index["manifests"]
+        if entry["platform"]["os"] != "unknown"
+    }
+
+
+def test_each_tag_names_the_tested_index_with_every_platform_built(published, registry):
+    built = {variant.target: variant for variant in variants(bake_group())}
+    for image in published:
+        variant = built[image["target"]]
+        for tag in image["tags"]:
+            digest, index = registry.manifest(image["repository"], tag.split(":")[-1])
+            assert digest == image["digest"], f"{tag}: the registry holds {digest}, the tests tested {image['digest']}"
+            manifests = platform_manifests(index)
+            assert sorted(manifests) == sorted(variant.platforms), f"{tag}: platforms {sorted(manifests)}"
+            for platform, manifest in manifests.items():
+                assert manifest == platform_manifest(tag, platform), f"{tag} {platform}: pushed {manifest}, not the image tested"
+        attestations = [entry for entry in index["manifests"] if entry["platform"]["os"] == "unknown"]
+        assert len(attestations) == len(variant.platforms), f"{image['target']}: no provenance attestation per platform: {index}"
+
+
+def test_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published, registry, second_engine):
+    """The cold pull: a second engine with an empty store pulls each platform of the base
+    variants (the 6 GB gpu images twice over would not fit CI's disk beside the rest), and gets
+    the index and per-platform digests that were pushed and tested."""
+    for image in (image for image in published if "-gpu-" not in image["target"]):
+        remote = f"{registry.address}/{image['repository']}:{image['tags'][0].split(':')[-1]}"
+        _, index = registry.manifest(image["repository"], image["digest"])
+        for platform, manifest in platform_manifests(index).items():
+            second_engine.docker("pull", "--quiet", f"--platform={platform}", remote)
+            assert platform_manifest(remote, platform, second_engine.env()) == manifest, f"{remote} {platform}: pulled another manifest"
+        pulled = second_engine.docker("image", "inspect", "--format={{.Id}}", remote).stdout.strip()
+        assert pulled == image["digest"], f"{remote}: pulled index {pulled}, pushed {image['digest']}"
+
+
+def test_the_pulled_foreign_platform_image_runs(published, registry, second_engine):
+    """The arm64 image pulled back runs the import test under emulation (the main engine runs
+    every distribution's, tests/test_imports.py)."""
+    built = {variant.target: variant for variant in variants(bake_group())}
+    foreign = [image for image in published if built[image["target"]].stage == "base-deps" and built[image["target"]].foreign_platforms]
+    if not foreign:
+        pytest.skip("no image is built for a platform other than the engine's (PLATFORMS)")
+    image = foreign[0]
+    variant = built[image["target"]]
+    remote = f"{registry.address}/{image['repository']}:{image['tags'][0].split(':')[-1]}"
+    for platform in variant.foreign_platforms:
+        second_engine.docker("pull", "--quiet", f"--platform={platform}", remote)
+        ran = second_engine.docker(
+            "run", "--rm", "--network=none", f"--platform={platform}", f"--volume={UNITS_DIR}:/units:ro", remote,
+            "python3", "/units/import_distribution.py", *variant.requested(), check=False,
+        )
+        assert ran.returncode == 0, f"{remote} on {platform}: {ran.stderr}"
+        assert len(ran.stdout.splitlines()) == len(variant.requested()), ran.stdout
+
+
+def test_layers_the_variants_share_are_stored_once(published, registry):
+    """A variant's image is its parent's layers plus its own, byte for byte, on every platform;
+    the registry stores every blob the pushed indexes reference once, and nothing else."""
+    built = {variant.target: variant for variant in variants(bake_group())}
+    referenced, layer_uses = set(), 0
+    layers = {}
+    for image in published:
+        referenced.add(image["digest"])
+        _, index = registry.manifest(image["repository"], image["digest"])
+        for entry in index["manifests"]:
+            referenced.add(entry["digest"])
+            _, manifest = registry.manifest(image["repository"], entry["digest"])
+            referenced.add(manifest["config"]["digest"])
+            referenced.update(layer["digest"] for layer in manifest["layers"])
+            layer_uses += len(manifest["layers"])
+            if entry["platform"]["os"] != "unknown":
+                layers[image["target"], f"linux/{entry['platform']['architecture']}"] = [layer["digest"] for layer in manifest["layers"]]
+    for (target, platform), own in layers.items():
+        variant = built[target]
+        parent = STAGES[variant.stage].parent
+        parent_target = next((other.target for other in built.values() if other.stage == parent and other.cell == variant.cell), None)
+        if (parent_target, platform) in layers:
+            below = layers[parent_target, platform]
+            assert own[: len(below)] == below, f"{target} {platform} does not share the layers of {parent_target}"
+    stored = registry.blobs()
+    assert stored == referenced, f"stored {len(stored)} blobs, the indexes reference {len(referenced)}: extra {stored - referenced}, missing {referenced - stored}"
+    assert len(stored) < layer_uses, f"{layer_uses} layer uses, {len(stored)} blobs: nothing shared"
