@@ -3,8 +3,9 @@
 #
 #   make build    bake the hermetic bases, then BAKE_GROUP (default ci: the cells CI tests) for
 #                 PLATFORMS (default: the engine's own)
-#   make test     build for linux/amd64 and linux/arm64, then run the test suite against the
-#                 images (reports/junit.xml), and record what passed for make publish
+#   make test     build, the default cell's base and iceberg images for linux/amd64 and
+#                 linux/arm64 too, then run the test suite against the images
+#                 (reports/junit.xml), and record what passed for make publish
 #   make publish REGISTRY=host/ns/  push exactly the images the last green test run tested
 #   make test-matrix  build and test every cell of the matrix group, one cell at a time
 #   make sizes    size report per image and layer (reports/sizes.json)
@@ -22,12 +23,11 @@ BAKE_GROUP     ?= ci
 # Empty: the engine's own platform. Foreign platforms build their installs natively and run their
 # checks under QEMU (scripts/ensure-emulation.sh sets it up).
 PLATFORMS      ?=
-GPU_PLATFORMS  ?=
-# What make test builds and tests: what make publish pushes. The RAPIDS image (6 GB a platform)
-# for the engine's platform only: both beside the rest would not fit a CI machine's disk.
+# The default cell's python-deps and python-deps-iceberg for these platforms instead of PLATFORMS'
+# (docker-bake.hcl: DEFAULT_CELL_PLATFORMS); make test builds them for TEST_PLATFORMS.
+DEFAULT_CELL_PLATFORMS ?=
 TEST_PLATFORMS ?= linux/amd64,linux/arm64
 ENGINE_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
-TEST_GPU_PLATFORMS ?= $(ENGINE_PLATFORM)
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 # loadgroup: the registry tests share one registry and one second engine on one worker.
@@ -43,14 +43,15 @@ SOURCE_URL     ?= $(shell git remote get-url origin 2>/dev/null)
 # The images' creation time is the commit's: the same commit built twice gives the same images.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
-export BAKE_GROUP PLATFORMS GPU_PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
+export BAKE_GROUP PLATFORMS DEFAULT_CELL_PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
 comma  := ,
 # The root filesystems of the hermetic bases (docker-bake.hcl: hermetic_bases()), one per
 # architecture built.
-ARCHS   = $(subst linux/,,$(subst $(comma), ,$(or $(PLATFORMS),$(ENGINE_PLATFORM))))
+ALL_PLATFORMS = $(sort $(subst $(comma), ,$(or $(PLATFORMS),$(ENGINE_PLATFORM)) $(DEFAULT_CELL_PLATFORMS)))
+ARCHS   = $(subst linux/,,$(ALL_PLATFORMS))
 ROOTFS  = $(foreach suite,bookworm trixie,$(foreach arch,$(ARCHS),docker/docker-base/python-debian/rootfs-$(suite)-$(arch).tar))
 # Bake refuses to read a secret file or a context outside the working directory unless allowed.
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) \
@@ -69,8 +70,7 @@ wheelhouse: bases
 # The test images (tests/docker-bake.hcl) are baked here too, so that their progress shows;
 # the harness's own bake then finds everything cached. A green run records the digests it
 # tested in reports/tested.json, for make publish.
-test: PLATFORMS = $(TEST_PLATFORMS)
-test: GPU_PLATFORMS = $(TEST_GPU_PLATFORMS)
+test: DEFAULT_CELL_PLATFORMS = $(TEST_PLATFORMS)
 test: build venv
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
@@ -108,7 +108,7 @@ check-lock: engine venv
 
 engine:
 	scripts/ensure-docker.sh
-	$(if $(PLATFORMS),scripts/ensure-emulation.sh $(PLATFORMS))
+	scripts/ensure-emulation.sh $(ALL_PLATFORMS)
 
 # The hermetic bases, tagged spark-k8s-python-3.11:latest and -3.13:latest, then a check that
 # every base BAKE_GROUP needs is here or pullable: bake's own error for a missing one is a

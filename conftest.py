@@ -19,7 +19,7 @@ import pytest
 from filelock import FileLock
 from python_on_whales import DockerException, docker
 
-from tests.shared.bake import BAKE_FILES, BAKED_RECORD, TESTED_RECORD, BakeError, bake_entitlements, bake_group
+from tests.shared.bake import BAKE_FILES, TESTED_RECORD, BakeError, bake_entitlements, bake_group
 from tests.shared.containers import probe_gpu, run_in, start_postgres
 from tests.shared.layers import Layer, read_layers
 from tests.shared.matrix import Variant, harness_targets, variants
@@ -44,24 +44,27 @@ def is_controller(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput")
 
 
+def runs_whole_suite(config: pytest.Config) -> bool:
+    return not config.option.keyword and not config.option.markexpr and config.args == config.getini("testpaths")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    # A record of an earlier run must not outlive this one: only a green run writes it again.
-    if is_controller(session.config):
-        for record in (BAKED_RECORD, TESTED_RECORD):
-            record.unlink(missing_ok=True)
+    # The record of the last whole run goes when another starts: only a green one writes it again.
+    if is_controller(session.config) and runs_whole_suite(session.config):
+        TESTED_RECORD.unlink(missing_ok=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """After a green run of the whole suite, record what it tested for scripts/publish.py: every
-    variant's tags and index digest, and the revision (REVISION, set by the Makefile)."""
+    variant's tags and index digest, as the session's bake reported them (the `once` folder is
+    the controller's base temporary folder), and the revision (REVISION, set by the Makefile)."""
     config = session.config
-    if not is_controller(config):
+    if not (is_controller(config) and runs_whole_suite(config) and exitstatus == 0):
         return
-    whole_suite = not config.option.keyword and not config.option.markexpr and config.args == config.getini("testpaths")
-    if exitstatus == 0 and whole_suite and BAKED_RECORD.exists():
-        baked = json.loads(BAKED_RECORD.read_text())
-        TESTED_RECORD.write_text(json.dumps({"revision": os.environ.get("REVISION", ""), **baked}, indent=2))
-    BAKED_RECORD.unlink(missing_ok=True)
+    baked = config._tmp_path_factory.getbasetemp() / "bake.json"
+    if baked.exists() and "variant_images" in (result := json.loads(baked.read_text())):
+        TESTED_RECORD.parent.mkdir(exist_ok=True)
+        TESTED_RECORD.write_text(json.dumps({"revision": os.environ.get("REVISION", ""), "images": result["variant_images"]}, indent=2))
 
 
 def selected_variants() -> list[Variant]:
@@ -131,8 +134,6 @@ def bake(folder: Path) -> dict:
         {"target": variant.target, "tags": metadata[variant.target]["image.name"].split(","), "digest": metadata[variant.target]["containerimage.digest"]}
         for variant in selected_variants()
     ]
-    BAKED_RECORD.parent.mkdir(exist_ok=True)
-    BAKED_RECORD.write_text(json.dumps({"images": variant_images}))
     return {
         "images": {name: data["image.name"].split(",")[0] for name, data in metadata.items() if "image.name" in data},
         "variant_images": variant_images,

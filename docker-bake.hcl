@@ -37,21 +37,19 @@ variable "PYTHON_VERSION" {
 variable "PLATFORMS" {
   description = "Comma-separated platforms to build, of linux/amd64 and linux/arm64; empty for the engine's own"
   default     = ""
+  # DEFAULT_CELL_PLATFORMS too: validation may read other variables, not call functions.
   validation {
-    condition     = PLATFORMS == "" || length(setsubtract(split(",", PLATFORMS), ["linux/amd64", "linux/arm64"])) == 0
-    error_message = "PLATFORMS=${PLATFORMS} names a platform without locks: use linux/amd64, linux/arm64 or both, comma-separated."
+    condition     = length(setsubtract(compact(split(",", "${PLATFORMS},${DEFAULT_CELL_PLATFORMS}")), ["linux/amd64", "linux/arm64"])) == 0
+    error_message = "PLATFORMS=${PLATFORMS} DEFAULT_CELL_PLATFORMS=${DEFAULT_CELL_PLATFORMS} name a platform without locks: use linux/amd64, linux/arm64 or both, comma-separated."
   }
 }
 
-# The RAPIDS image is about 6 GB a platform: `make test` builds it for the engine's platform only
-# beside the rest, where both would not fit a CI machine's disk (arm64 runners test it natively).
-variable "GPU_PLATFORMS" {
-  description = "Platforms of the gpu variant, in place of PLATFORMS; empty for the same"
+# `make test` builds the default cell's python-deps and python-deps-iceberg, the images most
+# users pull, for both platforms, and the rest for the engine's: every image for both would not
+# fit a CI machine's disk (the RAPIDS image alone is 6 GB a platform).
+variable "DEFAULT_CELL_PLATFORMS" {
+  description = "Platforms of the default cell's python-deps and python-deps-iceberg images, in place of PLATFORMS; empty for the same"
   default     = ""
-  validation {
-    condition     = GPU_PLATFORMS == "" || length(setsubtract(split(",", GPU_PLATFORMS), ["linux/amd64", "linux/arm64"])) == 0
-    error_message = "GPU_PLATFORMS=${GPU_PLATFORMS} names a platform without locks: use linux/amd64, linux/arm64 or both, comma-separated."
-  }
 }
 
 variable "CELL" {
@@ -257,6 +255,11 @@ function "platforms" {
   result = split(",", PLATFORMS != "" ? PLATFORMS : join("/", slice(split("/", BAKE_LOCAL_PLATFORM), 0, 2)))
 }
 
+function "variant_platforms" {
+  params = [variant, cell]
+  result = cell == default_cell() && variant.stage != "gpu" && DEFAULT_CELL_PLATFORMS != "" ? split(",", DEFAULT_CELL_PLATFORMS) : platforms()
+}
+
 # The digest of a variant's locks on one architecture (docker-bake.json, written by
 # scripts/lock.sh). Bake's labels are per target, not per platform: the Dockerfile labels each
 # platform's image with its own, from one argument per architecture.
@@ -321,7 +324,8 @@ target "python-base" {
   # gives the image digest that the cells' cached layers were built on.
   args      = { DEBIAN_SUITE = base.suite, SOURCE_DATE_EPOCH = "1686355200" }
   tags       = ["spark-k8s-python-${base.python}:latest"]
-  platforms  = platforms()
+  # Every platform a cell on it is built for.
+  platforms  = distinct(concat(platforms(), compact(split(",", DEFAULT_CELL_PLATFORMS))))
   attest     = ["type=provenance,mode=max"]
   cache-from = cache_from("python-base-py${replace(base.python, ".", "")}")
   cache-to   = cache_to("python-base-py${replace(base.python, ".", "")}")
@@ -337,7 +341,7 @@ target "offered" {
   inherits    = ["_common"]
   description = "Spark ${cell.spark}, Python ${cell.python}: ${variant.description}"
   target      = variant.stage
-  platforms   = variant.stage == "gpu" && GPU_PLATFORMS != "" ? split(",", GPU_PLATFORMS) : platforms()
+  platforms   = variant_platforms(variant, cell)
   args = merge(cell_args(cell), {
     LOCKS             = join(" ", variant.locks)
     LOCK_DIGEST_AMD64 = lock_digest(variant, cell, "amd64")

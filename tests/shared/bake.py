@@ -18,7 +18,6 @@ MAIN_BAKE_FILES = [ROOT / "docker-bake.hcl", ROOT / "docker-bake.json"]
 BAKE_FILES = [*MAIN_BAKE_FILES, ROOT / "tests" / "docker-bake.hcl"]
 DEPS_DIR = ROOT / "docker" / "docker-intermediate" / "python-deps"
 # What a green run of the whole suite tested, for scripts/publish.py: the variants' digests.
-BAKED_RECORD = ROOT / "reports" / "baked.json"
 TESTED_RECORD = ROOT / "reports" / "tested.json"
 
 
