@@ -30,8 +30,7 @@ TEST_PLATFORMS ?= linux/amd64,linux/arm64
 ENGINE_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
-# loadgroup: the registry tests share one registry and one second engine on one worker.
-PYTEST_ARGS    ?= -n auto --dist loadgroup --junitxml=reports/junit.xml
+PYTEST_ARGS    ?= -n auto --junitxml=reports/junit.xml
 # Extra flags for every bake, e.g. --set=*.cache-to= for a read-only user of CACHE_REGISTRY.
 BAKE_FLAGS     ?=
 BENCH_VARIANTS ?= base,iceberg

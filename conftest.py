@@ -19,7 +19,13 @@ import pytest
 from filelock import FileLock
 from python_on_whales import DockerException, docker
 
-from tests.shared.bake import BAKE_FILES, TESTED_RECORD, BakeError, bake_entitlements, bake_group
+from tests.shared.bake import (
+    BAKE_FILES,
+    TESTED_RECORD,
+    BakeError,
+    bake_entitlements,
+    bake_group,
+)
 from tests.shared.containers import probe_gpu, run_in, start_postgres
 from tests.shared.layers import Layer, read_layers
 from tests.shared.matrix import Variant, harness_targets, variants

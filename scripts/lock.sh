@@ -39,7 +39,7 @@ offered=$(docker buildx bake --file "$here/docker-bake.hcl" --file "$here/docker
   python3 -c '
 import json, sys
 for target in json.load(sys.stdin)["target"].values():
-    locks = [lock.rsplit("/", 1)[-1].removesuffix(".txt") for lock in target["labels"]["spark-k8s.python-deps.locks"].split()[1:]]
+    locks = target["args"]["LOCKS"].split()
     print(json.dumps({"stage": target["target"], "cell": target["args"]["SPARK_VERSION"] + "/" + target["args"]["PYTHON_VERSION"], "locks": locks}))
 ') || true
 [ -n "$offered" ] ||

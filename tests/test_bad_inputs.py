@@ -130,7 +130,7 @@ def test_a_rootfs_of_another_architecture_is_refused_naming_both(tmp_path: Path)
     shutil.copytree(ROOT / "docker" / "docker-base" / "python-debian", context, ignore=shutil.ignore_patterns("rootfs-*"))
     os.link(ROOT / "docker" / "docker-base" / "python-debian" / f"rootfs-{suite}-amd64.tar", context / f"rootfs-{suite}-arm64.tar")
     image = f"spark-k8s-mislabelled-base:{uuid.uuid4().hex[:8]}"
-    result = run_bake(f"--set={target}.context={context}", f"--set={target}.tags={image}", target, PLATFORMS="linux/arm64")
+    result = run_bake(f"--allow=fs.read={context}", f"--set={target}.context={context}", f"--set={target}.tags={image}", target, PLATFORMS="linux/arm64")
     assert_failed_without_a_tag(result, image, f"error: rootfs-{suite}-arm64.tar holds a Debian amd64 system, not arm64")
 
 

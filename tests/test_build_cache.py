@@ -15,7 +15,7 @@ from tests.shared.engine import SecondEngine
 from tests.shared.matrix import engine_arch, variants
 from tests.shared.registry import Registry
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("registry")]
+pytestmark = pytest.mark.slow
 
 DEFAULT = variants(["python-deps"])[0]
 BASE_VARIABLE = f"BASE_IMAGE_PY{DEFAULT.python.replace('.', '')}"

@@ -12,9 +12,14 @@ import time
 import bcrypt
 import pytest
 
-from tests.shared.registry import Registry, free_port, publish, publish_command, publish_environment, record_tested
-
-pytestmark = pytest.mark.xdist_group("registry")
+from tests.shared.registry import (
+    Registry,
+    free_port,
+    publish,
+    publish_command,
+    publish_environment,
+    record_tested,
+)
 
 
 @pytest.fixture(scope="module")

@@ -54,9 +54,9 @@ def bake_entitlements(environment: Mapping[str, str] = os.environ) -> list[str]:
 
 def run_bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
     """`docker buildx bake` on docker-bake.hcl with these variables, its output captured. Online
-    and for the engine's platform, whatever WHEELHOUSE and PLATFORMS the suite runs with, unless
+    and for the engine's platform, whatever WHEELHOUSE and platforms the suite runs with, unless
     the variables set them."""
-    environment = {**os.environ, "WHEELHOUSE": "", "PLATFORMS": "", **variables}
+    environment = {**os.environ, "WHEELHOUSE": "", "PLATFORMS": "", "DEFAULT_CELL_PLATFORMS": "", **variables}
     return subprocess.run(
         ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--progress=plain", *bake_entitlements(environment), *arguments],
         env=environment, capture_output=True, text=True, cwd=ROOT,

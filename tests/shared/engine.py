@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -21,7 +22,9 @@ class SecondEngine:
     def __init__(self, folder: Path):
         self.folder = folder
         self.bridge = f"pd-{uuid.uuid4().hex[:8]}"  # interface names: 15 characters at most
-        self.socket = folder / "docker.sock"
+        # Sockets live in the exec root, and a socket path has at most 104 characters.
+        self.runtime = Path(tempfile.mkdtemp(prefix="python-deps-engine-"))
+        self.socket = self.runtime / "docker.sock"
         self.log = folder / "dockerd.log"
         self.process: subprocess.Popen | None = None
 
@@ -54,8 +57,8 @@ class SecondEngine:
         subprocess.run([*sudo, "ip", "link", "set", self.bridge, "up"], check=True)
         command = [
             *sudo, *(["env", f"PATH={path}"] if sudo else []), dockerd, "--config-file", str(config),
-            "--data-root", str(self.folder / "data"), "--exec-root", str(self.folder / "exec"),
-            "--pidfile", str(self.folder / "docker.pid"), "-H", self.host,
+            "--data-root", str(self.folder / "data"), "--exec-root", str(self.runtime / "exec"),
+            "--pidfile", str(self.runtime / "docker.pid"), "-H", self.host,
             "--bridge", self.bridge, "--iptables=false", "--ip6tables=false", *group,
         ]
         with self.log.open("w") as log:
@@ -77,7 +80,7 @@ class SecondEngine:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-        subprocess.run([*sudo, "rm", "-rf", str(self.folder / "data"), str(self.folder / "exec")], check=False)
+        subprocess.run([*sudo, "rm", "-rf", str(self.folder / "data"), str(self.runtime)], check=False)
         subprocess.run([*sudo, "ip", "link", "delete", self.bridge], capture_output=True)
 
     def __enter__(self) -> SecondEngine:
