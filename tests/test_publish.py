@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import time
+import uuid
 
 import bcrypt
 import pytest
@@ -77,11 +79,28 @@ def test_wrong_credentials_are_named_with_the_fix(default_image, tmp_path):
     assert not local_tag_exists(f"{registry.address}/x/{default_image['tags'][0]}")
 
 
-def test_a_push_cut_off_midway_leaves_no_tag_and_a_rerun_finishes_it(default_image, tmp_path):
+@pytest.fixture
+def own_image(tmp_path):
+    """An image of this test's own, whose layer no other test pushes: dockerd waits on an upload
+    of the same layer in progress, and one cut off by a stopped registry never ends, so a push of
+    shared layers here would stall every later push of them."""
+    name = f"spark-k8s-publish-test:{uuid.uuid4().hex[:8]}"
+    (tmp_path / "context").mkdir()
+    (tmp_path / "context" / "payload").write_bytes(os.urandom(64 * 1024 * 1024))
+    subprocess.run(
+        ["docker", "buildx", "build", "--load", "--provenance=false", "--tag", name, "-f", "-", str(tmp_path / "context")],
+        input="FROM scratch\nCOPY payload /\n", text=True, check=True, capture_output=True,
+    )
+    digest = subprocess.run(["docker", "image", "inspect", "--format={{.Id}}", name], capture_output=True, text=True, check=True).stdout.strip()
+    yield {"target": "publish-test", "tags": [name], "digest": digest}
+    subprocess.run(["docker", "image", "rm", name], capture_output=True)
+
+
+def test_a_push_cut_off_midway_leaves_no_tag_and_a_rerun_finishes_it(own_image, tmp_path):
     registry = Registry(tmp_path / "registry").start()
     prefix = f"{registry.address}/x/"
-    record = record_tested(tmp_path, [default_image])
-    name = default_image["tags"][0].split("/")[-1]
+    record = record_tested(tmp_path, [own_image])
+    name = own_image["tags"][0].split("/")[-1]
     repository = "x/" + name.split(":")[0]
     try:
         pushing = subprocess.Popen(publish_command(prefix, record), env=publish_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -101,7 +120,7 @@ def test_a_push_cut_off_midway_leaves_no_tag_and_a_rerun_finishes_it(default_ima
         assert registry.tags(repository) == [], f"tags at a partial image: {registry.tags(repository)}"
         rerun = publish(prefix, record)
         assert rerun.returncode == 0, rerun.stderr
-        for tag in default_image["tags"]:
-            assert registry.manifest(repository, tag.split(":")[-1])[0] == default_image["digest"]
+        for tag in own_image["tags"]:
+            assert registry.manifest(repository, tag.split(":")[-1])[0] == own_image["digest"]
     finally:
         registry.stop()
