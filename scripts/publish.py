@@ -57,9 +57,12 @@ def registry_host(registry: str) -> str:
 def explain_push_failure(registry: str, output: str) -> str:
     host = registry_host(registry)
     last = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
-    if re.search(r"unauthorized|authentication required|denied|forbidden|401|403", output, re.I):
+    # Matched on the words alone: the quoted URLs of docker's errors carry upload tokens and
+    # digests in which "401" or "denied" can occur by chance.
+    words = re.sub(r'"[^"]*"', "", output)
+    if re.search(r"\bunauthorized\b|authentication required|\bdenied\b|\bforbidden\b|\b40[13]\b", words, re.I):
         return f"{host} refused the credentials ({last}): docker login {host} with an account that may push to {registry}, then run again"
-    if re.search(r"connection refused|no such host|i/o timeout|dial tcp|connection reset|EOF|server misbehaving|TLS handshake", output, re.I):
+    if re.search(r"connection refused|no such host|i/o timeout|dial tcp|connection reset|closed network connection|EOF|server misbehaving|TLS handshake", words, re.I):
         return f"the push to {host} broke off ({last}): no tag there points at a partial image; once {host} answers, run again to finish"
     return f"the push to {host} failed ({last})"
 
@@ -104,8 +107,9 @@ def push(local: str, remote: str, digest: str, registry: str) -> None:
         else:
             docker("image", "rm", remote)
         raise Refusal(explain_push_failure(registry, pushed.stdout + pushed.stderr))
-    if pushed_digest(remote) != digest:
-        raise Refusal(f"{remote} holds {pushed_digest(remote) or 'nothing readable'} after the push, not the tested {digest}: the engine rewrote the image on push (is the containerd image store on?)")
+    held = pushed_digest(remote)
+    if held != digest:
+        raise Refusal(f"{remote} holds {held or 'nothing readable'} after the push, not the tested {digest}: the engine rewrote the image on push (is the containerd image store on?)")
     print(f"publish: {remote}@{digest}")
 
 
