@@ -21,10 +21,11 @@ def test_the_images_round_trip_through_a_registry(variant_images, tmp_path):
         result = publish(f"{registry.address}/{NAMESPACE}", record_tested(tmp_path, variant_images))
         assert result.returncode == 0, f"publish failed: {result.stderr}"
         published = [{**image, "repository": NAMESPACE + image["tags"][0].split("/")[-1].split(":")[0]} for image in variant_images]
-        check_each_tag_names_the_tested_index_with_every_platform_built(published, registry)
-        check_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published, registry, second_engine)
-        check_the_pulled_foreign_platform_image_runs(published, registry, second_engine)
-        check_layers_the_variants_share_are_stored_once(published, registry)
+        built = {variant.target: variant for variant in variants(bake_group())}
+        check_each_tag_names_the_tested_index_with_every_platform_built(published, built, registry)
+        check_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published, built, registry, second_engine)
+        check_the_pulled_foreign_platform_image_runs(published, built, registry, second_engine)
+        check_layers_the_variants_share_are_stored_once(published, built, registry)
 
 
 def platform_manifests(index: dict) -> dict[str, str]:
@@ -36,8 +37,7 @@ def platform_manifests(index: dict) -> dict[str, str]:
     }
 
 
-def check_each_tag_names_the_tested_index_with_every_platform_built(published, registry):
-    built = {variant.target: variant for variant in variants(bake_group())}
+def check_each_tag_names_the_tested_index_with_every_platform_built(published, built, registry):
     for image in published:
         variant = built[image["target"]]
         for tag in image["tags"]:
@@ -51,11 +51,10 @@ def check_each_tag_names_the_tested_index_with_every_platform_built(published, r
         assert len(attestations) == len(variant.platforms), f"{image['target']}: no provenance attestation per platform: {index}"
 
 
-def check_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published, registry, second_engine):
+def check_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published, built, registry, second_engine):
     """The cold pull: a second engine with an empty store pulls each platform of the images built
     for several (the others would only repeat it, at gigabytes each), and gets the index and
     per-platform digests that were pushed and tested."""
-    built = {variant.target: variant for variant in variants(bake_group())}
     for image in (image for image in published if len(built[image["target"]].platforms) > 1):
         remote = f"{registry.address}/{image['repository']}:{image['tags'][0].split(':')[-1]}"
         _, index = registry.manifest(image["repository"], image["digest"])
@@ -66,10 +65,9 @@ def check_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published,
         assert pulled == image["digest"], f"{remote}: pulled index {pulled}, pushed {image['digest']}"
 
 
-def check_the_pulled_foreign_platform_image_runs(published, registry, second_engine):
+def check_the_pulled_foreign_platform_image_runs(published, built, registry, second_engine):
     """The arm64 image pulled back runs the import test under emulation (the main engine runs
     every distribution's, tests/test_imports.py)."""
-    built = {variant.target: variant for variant in variants(bake_group())}
     foreign = [image for image in published if built[image["target"]].stage == "base-deps" and built[image["target"]].foreign_platforms]
     if not foreign:
         return  # built for the engine's platform only: tests/test_imports.py says so
@@ -86,10 +84,9 @@ def check_the_pulled_foreign_platform_image_runs(published, registry, second_eng
         assert len(ran.stdout.splitlines()) == len(variant.requested()), ran.stdout
 
 
-def check_layers_the_variants_share_are_stored_once(published, registry):
+def check_layers_the_variants_share_are_stored_once(published, built, registry):
     """A variant's image is its parent's layers plus its own, byte for byte, on every platform;
     the registry stores every blob the pushed indexes reference once, and nothing else."""
-    built = {variant.target: variant for variant in variants(bake_group())}
     referenced, layer_uses = set(), 0
     layers = {}
     for image in published:

@@ -16,6 +16,8 @@ import uuid
 from pathlib import Path
 
 ENGINE_DIR = Path(os.environ.get("ENGINE_DIR", "/opt/python-deps-engine"))
+# dockerd, its bridge and its files need root: sudo where the tests run as a user (a CI runner).
+SUDO = [] if os.geteuid() == 0 else ["sudo", "-n"]
 
 
 class SecondEngine:
@@ -49,14 +51,12 @@ class SecondEngine:
         self.folder.mkdir(parents=True, exist_ok=True)
         config = self.folder / "daemon.json"
         config.write_text(json.dumps({"features": {"containerd-snapshotter": True}}))
-        # dockerd needs root; where the tests run as a user with sudo (a CI runner), the socket
-        # goes to the user's group.
-        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-        group = [] if os.geteuid() == 0 else ["--group", str(os.getegid())]
-        subprocess.run([*sudo, "ip", "link", "add", self.bridge, "type", "bridge"], capture_output=True)
-        subprocess.run([*sudo, "ip", "link", "set", self.bridge, "up"], check=True)
+        # Run by sudo, dockerd gives the socket to the user's group.
+        group = ["--group", str(os.getegid())] if SUDO else []
+        subprocess.run([*SUDO, "ip", "link", "add", self.bridge, "type", "bridge"], capture_output=True)
+        subprocess.run([*SUDO, "ip", "link", "set", self.bridge, "up"], check=True)
         command = [
-            *sudo, *(["env", f"PATH={path}"] if sudo else []), dockerd, "--config-file", str(config),
+            *SUDO, *(["env", f"PATH={path}"] if SUDO else []), dockerd, "--config-file", str(config),
             "--data-root", str(self.folder / "data"), "--exec-root", str(self.runtime / "exec"),
             "--pidfile", str(self.runtime / "docker.pid"), "-H", self.host,
             "--bridge", self.bridge, "--iptables=false", "--ip6tables=false", *group,
@@ -74,14 +74,13 @@ class SecondEngine:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            subprocess.run([*([] if os.geteuid() == 0 else ["sudo", "-n"]), "kill", str(self.process.pid)], check=False)
+            subprocess.run([*SUDO, "kill", str(self.process.pid)], check=False)
             try:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-        subprocess.run([*sudo, "rm", "-rf", str(self.folder / "data"), str(self.runtime)], check=False)
-        subprocess.run([*sudo, "ip", "link", "delete", self.bridge], capture_output=True)
+        subprocess.run([*SUDO, "rm", "-rf", str(self.folder / "data"), str(self.runtime)], check=False)
+        subprocess.run([*SUDO, "ip", "link", "delete", self.bridge], capture_output=True)
 
     def __enter__(self) -> SecondEngine:
         return self.start()
