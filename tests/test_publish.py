@@ -124,3 +124,4 @@ def test_a_push_cut_off_midway_leaves_no_tag_and_a_rerun_finishes_it(own_image, 
             assert registry.manifest(repository, tag.split(":")[-1])[0] == own_image["digest"]
     finally:
         registry.stop()
+        subprocess.run(["docker", "image", "rm", prefix + name], capture_output=True)  # the alias publish made
