@@ -30,7 +30,7 @@ TEST_PLATFORMS ?= linux/amd64,linux/arm64
 ENGINE_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
-PYTEST_ARGS    ?= -n auto --junitxml=reports/junit.xml
+PYTEST_ARGS    ?= -n auto --dist worksteal --durations=25 --junitxml=reports/junit.xml
 # Extra flags for every bake, e.g. --set=*.cache-to= for a read-only user of CACHE_REGISTRY.
 BAKE_FLAGS     ?=
 BENCH_VARIANTS ?= base,iceberg
@@ -47,19 +47,30 @@ export BAKE_GROUP PLATFORMS DEFAULT_CELL_PLATFORMS CA_BUNDLE WHEELHOUSE REVISION
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
 comma  := ,
-# The root filesystems of the hermetic bases (docker-bake.hcl: hermetic_bases()), one per
-# architecture built.
 ALL_PLATFORMS = $(sort $(subst $(comma), ,$(or $(PLATFORMS),$(ENGINE_PLATFORM)) $(DEFAULT_CELL_PLATFORMS)))
-ARCHS   = $(subst linux/,,$(ALL_PLATFORMS))
-ROOTFS  = $(foreach suite,bookworm trixie,$(foreach arch,$(ARCHS),docker/docker-base/python-debian/rootfs-$(suite)-$(arch).tar))
+# The root filesystems the hermetic bases need: one per Debian suite and platform that the bases
+# target builds (docker-bake.hcl), and the engine's own, on which their virtual environments are
+# made. Read once the engine is up.
+ROOTFS = $(shell PLATFORMS=$(PLATFORMS) DEFAULT_CELL_PLATFORMS=$(DEFAULT_CELL_PLATFORMS) docker buildx bake --progress=quiet --print bases | python3 -c 'import json, sys; targets = json.load(sys.stdin)["target"].values(); \
+  print(*sorted({"docker/docker-base/python-debian/rootfs-%s-%s.tar" % (t["args"]["DEBIAN_SUITE"], p.split("/")[1]) for t in targets for p in t["platforms"] + sys.argv[1:]}))' $(ENGINE_PLATFORM))
+FOREIGN_ROOTFS = $(filter-out %-$(subst linux/,,$(ENGINE_PLATFORM)).tar,$(ROOTFS))
 # Bake refuses to read a secret file or a context outside the working directory unless allowed.
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) \
               $(if $(WHEELHOUSE),--allow=fs=$(abspath $(WHEELHOUSE)))
 
-.PHONY: build test publish test-matrix sizes bench wheelhouse lock check-lock engine bases venv clean
+.PHONY: build native-build test publish test-matrix sizes bench wheelhouse lock check-lock engine bases venv clean
 
-build: bases
+# A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
+# engine's platform builds meanwhile, then every platform, the engine's cached.
+build: engine
+	$(MAKE) --no-print-directory --jobs=3 $(FOREIGN_ROOTFS) $(if $(filter $(ENGINE_PLATFORM),$(ALL_PLATFORMS)),native-build)
+	$(MAKE) --no-print-directory bases
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) $(BAKE_GROUP)
+
+# The engine's platform alone, the part of make build that needs no foreign root filesystem.
+native-build:
+	$(MAKE) --no-print-directory bases PLATFORMS= DEFAULT_CELL_PLATFORMS=
+	PLATFORMS= DEFAULT_CELL_PLATFORMS= docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) $(BAKE_GROUP)
 
 # On a connected machine; WHEELHOUSE_VARIANTS=python-deps,python-deps-iceberg leaves out RAPIDS (3.3 of 3.9 GB).
 wheelhouse: WHEELHOUSE := $(or $(WHEELHOUSE),wheelhouse)

@@ -324,8 +324,9 @@ target "python-base" {
   # gives the image digest that the cells' cached layers were built on.
   args      = { DEBIAN_SUITE = base.suite, SOURCE_DATE_EPOCH = "1686355200" }
   tags       = ["spark-k8s-python-${base.python}:latest"]
-  # Every platform a cell on it is built for.
-  platforms  = distinct(concat(platforms(), compact(split(",", DEFAULT_CELL_PLATFORMS))))
+  # Every platform a cell on it is built for: DEFAULT_CELL_PLATFORMS only on the default cell's
+  # (a foreign rootfs takes minutes under emulation).
+  platforms  = base.python == PYTHON_VERSION ? distinct(concat(platforms(), compact(split(",", DEFAULT_CELL_PLATFORMS)))) : platforms()
   attest     = ["type=provenance,mode=max"]
   cache-from = cache_from("python-base-py${replace(base.python, ".", "")}")
   cache-to   = cache_to("python-base-py${replace(base.python, ".", "")}")
@@ -344,6 +345,7 @@ target "offered" {
   platforms   = variant_platforms(variant, cell)
   args = merge(cell_args(cell), {
     LOCKS             = join(" ", variant.locks)
+    VARIANT_LOCK      = element(variant.locks, length(variant.locks) - 1)
     LOCK_DIGEST_AMD64 = lock_digest(variant, cell, "amd64")
     LOCK_DIGEST_ARM64 = lock_digest(variant, cell, "arm64")
   })

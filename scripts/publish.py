@@ -27,14 +27,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# A push that has not finished by then has stalled (a registry that takes the connection and
+# never answers leaves docker push waiting for ever): it is stopped and reported as broken off.
+PUSH_TIMEOUT_SECONDS = int(os.environ.get("PUBLISH_PUSH_TIMEOUT", "3600"))
 
 
 class Refusal(Exception):
     pass
 
 
-def docker(*arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", *arguments], capture_output=True, text=True)
+def docker(*arguments: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *arguments], capture_output=True, text=True, timeout=timeout)
 
 
 def local_digest(image: str) -> str | None:
@@ -100,7 +103,10 @@ def push(local: str, remote: str, digest: str, registry: str) -> None:
     """Push one tested index under one tag; a failed push leaves no local alias behind it."""
     previous = local_digest(remote)
     docker("tag", local, remote)
-    pushed = docker("push", "--quiet", remote)
+    try:
+        pushed = docker("push", "--quiet", remote, timeout=PUSH_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        pushed = subprocess.CompletedProcess([], 1, "", f"i/o timeout: no answer within {PUSH_TIMEOUT_SECONDS} s (PUBLISH_PUSH_TIMEOUT)")
     if pushed.returncode != 0:
         if previous:
             docker("tag", previous, remote)

@@ -13,7 +13,7 @@ import pytest
 from python_on_whales import docker
 
 from tests.shared.bake import DEPS_DIR, ROOT, bake_under_own_tag, definition, run_bake
-from tests.shared.matrix import base_target_of, variants
+from tests.shared.matrix import base_target_of, engine_arch, variants
 
 # The default cell's base variant: the target the `python-deps` group builds.
 DEFAULT = variants(["python-deps"])[0]
@@ -103,35 +103,46 @@ def test_base_image_without_python_stops_the_build(images):
         docker.image.remove(no_python)
 
 
+def native_and_foreign_arch() -> tuple[str, str]:
+    """The engine's architecture, and the other one the locks are for."""
+    native = engine_arch()
+    return native, "arm64" if native == "amd64" else "amd64"
+
+
 def test_a_base_image_of_another_architecture_is_refused_naming_both(images):
-    """A base whose arm64 image runs amd64 binaries, as one built from the host's rootfs whatever
-    the platform: the build stops on the check, before installing, naming both."""
+    """A base whose foreign platform's image runs the engine's binaries, as one built from the
+    host's rootfs whatever the platform: the build stops on the check, before installing, naming both."""
+    native, foreign = native_and_foreign_arch()
     mislabelled = f"spark-k8s-mislabelled:{uuid.uuid4().hex[:8]}"
     subprocess.run(
-        ["docker", "buildx", "build", "--load", "--platform=linux/arm64", "--provenance=false", "--tag", mislabelled, "-"],
-        input=f"FROM --platform=linux/amd64 {images[DEFAULT.base_target]}\n", text=True, check=True, capture_output=True,
+        ["docker", "buildx", "build", "--load", f"--platform=linux/{foreign}", "--provenance=false", "--tag", mislabelled, "-"],
+        input=f"FROM --platform=linux/{native} {images[DEFAULT.base_target]}\n", text=True, check=True, capture_output=True,
     )
     try:
-        result, image = bake_under_own_tag("python-deps", PLATFORMS="linux/arm64", **{BASE_VARIABLE: mislabelled})
+        result, image = bake_under_own_tag("python-deps", PLATFORMS=f"linux/{foreign}", **{BASE_VARIABLE: mislabelled})
         assert_failed_without_a_tag(
             result, image,
-            f"error: {mislabelled}, the base of the Python {DEFAULT.python} cells, runs amd64 binaries in its linux/arm64 image: "
-            f"set {BASE_VARIABLE} to an image built for linux/arm64",
+            f"error: {mislabelled}, the base of the Python {DEFAULT.python} cells, runs {native} binaries in its linux/{foreign} image: "
+            f"set {BASE_VARIABLE} to an image built for linux/{foreign}",
         )
     finally:
         docker.image.remove(mislabelled)
 
 
 def test_a_rootfs_of_another_architecture_is_refused_naming_both(tmp_path: Path):
-    """The hermetic base for arm64 from an amd64 rootfs under the arm64 name: refused, naming both."""
+    """The hermetic base for the foreign platform from the engine's rootfs under the foreign
+    name: refused, naming both."""
     target = f"python-base-py{DEFAULT.python.replace('.', '')}"
     suite = definition((target,))["target"][target]["args"]["DEBIAN_SUITE"]
+    native, foreign = native_and_foreign_arch()
     context = tmp_path / "python-debian"
     shutil.copytree(ROOT / "docker" / "docker-base" / "python-debian", context, ignore=shutil.ignore_patterns("rootfs-*"))
-    os.link(ROOT / "docker" / "docker-base" / "python-debian" / f"rootfs-{suite}-amd64.tar", context / f"rootfs-{suite}-arm64.tar")
+    # Under its own name too: the virtual environment is made on the build platform's rootfs.
+    for name in (native, foreign):
+        os.link(ROOT / "docker" / "docker-base" / "python-debian" / f"rootfs-{suite}-{native}.tar", context / f"rootfs-{suite}-{name}.tar")
     image = f"spark-k8s-mislabelled-base:{uuid.uuid4().hex[:8]}"
-    result = run_bake(f"--allow=fs.read={context}", f"--set={target}.context={context}", f"--set={target}.tags={image}", target, PLATFORMS="linux/arm64")
-    assert_failed_without_a_tag(result, image, f"error: rootfs-{suite}-arm64.tar holds a Debian amd64 system, not arm64")
+    result = run_bake(f"--allow=fs.read={context}", f"--set={target}.context={context}", f"--set={target}.tags={image}", target, PLATFORMS=f"linux/{foreign}")
+    assert_failed_without_a_tag(result, image, f"error: rootfs-{suite}-{foreign}.tar holds a Debian {native} system, not {foreign}")
 
 
 def test_no_network_names_the_wheelhouse(tmp_path: Path):

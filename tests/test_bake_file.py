@@ -29,9 +29,17 @@ def test_stages_stack_as_the_harness_assumes():
     target = next(iter(definition(("python-deps",))["target"].values()))
     dockerfile = Path(ROOT, target["context"], target["dockerfile"]).read_text()
     parents = dict((stage, base) for base, stage in re.findall(r"^FROM\s+(\S+)\s+AS\s+(\S+)", dockerfile, re.M))
-    assert parents["base-deps"] == "${BASE_IMAGE}"
-    children = {name: stage.parent for name, stage in STAGES.items() if stage.parent}
-    assert {name: parents[name] for name in children} == children
+    # A stage's parent is the first stage of STAGES (or the base image) up its FROM chain, for
+    # either place the installs run (the Dockerfile's INSTALLS).
+    for installs in ("in-image", "copied"):
+
+        def parent(stage: str) -> str:
+            above = parents[stage].replace("${INSTALLS}", installs)
+            return above if above in STAGES or above not in parents else parent(above)
+
+        assert parent("base-deps") == "${BASE_IMAGE}", installs
+        children = {name: stage.parent for name, stage in STAGES.items() if stage.parent}
+        assert {name: parent(name) for name in children} == children, installs
 
 
 def test_every_cell_offered_has_its_locks_for_both_platforms():

@@ -119,7 +119,8 @@ def publish_command(registry: str, record: Path) -> list[str]:
 
 
 def publish_environment(**environment: str) -> dict[str, str]:
-    return {**os.environ, "REVISION": TEST_REVISION, **environment}
+    # A stalled push fails the test in minutes rather than holding the run.
+    return {**os.environ, "REVISION": TEST_REVISION, "PUBLISH_PUSH_TIMEOUT": "600", **environment}
 
 
 def publish(registry: str, record: Path, **environment: str) -> subprocess.CompletedProcess:
