@@ -6,7 +6,7 @@ foreign platform's pulled image runs, and the layers variants share are stored o
 from __future__ import annotations
 
 from tests.shared.bake import bake_group
-from tests.shared.containers import UNITS_DIR, platform_manifest
+from tests.shared.containers import MACHINES, platform_manifest
 from tests.shared.engine import SecondEngine
 from tests.shared.matrix import STAGES, variants
 from tests.shared.registry import Registry, publish, record_tested
@@ -66,8 +66,9 @@ def check_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published,
 
 
 def check_the_pulled_foreign_platform_image_runs(published, built, registry, second_engine):
-    """The arm64 image pulled back runs the import test under emulation (the main engine runs
-    every distribution's, tests/test_imports.py)."""
+    """The arm64 image pulled back runs, under emulation, NumPy's compiled code. Its manifest is
+    the one tested (above), on which tests/test_imports.py imports every distribution: here, once
+    more, would cost minutes of emulation to prove nothing new."""
     foreign = [image for image in published if built[image["target"]].stage == "base-deps" and built[image["target"]].foreign_platforms]
     if not foreign:
         return  # built for the engine's platform only: tests/test_imports.py says so
@@ -77,17 +78,17 @@ def check_the_pulled_foreign_platform_image_runs(published, built, registry, sec
     for platform in variant.foreign_platforms:
         second_engine.docker("pull", "--quiet", f"--platform={platform}", remote)
         ran = second_engine.docker(
-            "run", "--rm", "--network=none", f"--platform={platform}", f"--volume={UNITS_DIR}:/units:ro", remote,
-            "python3", "/units/import_distribution.py", *variant.requested(), check=False,
+            "run", "--rm", "--network=none", f"--platform={platform}", remote,
+            "python3", "-c", "import platform, numpy; print(platform.machine(), int(numpy.arange(10).sum()))", check=False,
         )
         assert ran.returncode == 0, f"{remote} on {platform}: {ran.stderr}"
-        assert len(ran.stdout.splitlines()) == len(variant.requested()), ran.stdout
+        assert ran.stdout.split() == [MACHINES[platform], "45"], f"{remote} on {platform}: {ran.stdout}"
 
 
 def check_layers_the_variants_share_are_stored_once(published, built, registry):
     """A variant's image is its parent's layers plus its own, byte for byte, on every platform;
     the registry stores every blob the pushed indexes reference once, and nothing else."""
-    referenced, layer_uses = set(), 0
+    referenced, layer_uses, distinct_layers = set(), 0, set()
     layers = {}
     for image in published:
         referenced.add(image["digest"])
@@ -97,6 +98,7 @@ def check_layers_the_variants_share_are_stored_once(published, built, registry):
             _, manifest = registry.manifest(image["repository"], entry["digest"])
             referenced.add(manifest["config"]["digest"])
             referenced.update(layer["digest"] for layer in manifest["layers"])
+            distinct_layers.update(layer["digest"] for layer in manifest["layers"])
             layer_uses += len(manifest["layers"])
             if entry["platform"]["os"] != "unknown":
                 layers[image["target"], f"linux/{entry['platform']['architecture']}"] = [layer["digest"] for layer in manifest["layers"]]
@@ -109,4 +111,5 @@ def check_layers_the_variants_share_are_stored_once(published, built, registry):
             assert own[: len(below)] == below, f"{target} {platform} does not share the layers of {parent_target}"
     stored = registry.blobs()
     assert stored == referenced, f"stored {len(stored)} blobs, the indexes reference {len(referenced)}: extra {stored - referenced}, missing {referenced - stored}"
-    assert len(stored) < layer_uses, f"{layer_uses} layer uses, {len(stored)} blobs: nothing shared"
+    assert len(distinct_layers) < layer_uses, f"{layer_uses} layer uses, {len(distinct_layers)} distinct layers: nothing shared"
+    print(f"registry: {len(stored)} blobs, {len(distinct_layers)} distinct layers for {layer_uses} layer uses")

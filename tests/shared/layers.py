@@ -18,7 +18,7 @@ import sys
 import tarfile
 from dataclasses import dataclass
 
-from tests.shared.matrix import bake_group, variants
+from tests.shared.matrix import bake_group, engine_arch, variants
 
 # Files whose content is hashed while listing, to find a CA bundle that leaked into a layer.
 CERTIFICATE = re.compile(r"\.(pem|crt|cer)$")
@@ -48,8 +48,9 @@ class Layer:
 
 
 def read_layers(image: str) -> list[Layer]:
-    """The layers of an image, bottom first."""
-    save = subprocess.Popen(["docker", "image", "save", image], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    """The layers of an image's variant for the engine's platform, bottom first (a
+    multi-platform image saved whole would have every platform's layers read)."""
+    save = subprocess.Popen(["docker", "image", "save", f"--platform=linux/{engine_arch()}", image], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     listings, small_blobs, manifest = {}, {}, None
     try:
         archive = tarfile.open(fileobj=save.stdout, mode="r|")

@@ -70,9 +70,11 @@ class Variant:
             stage = STAGES[stage].parent
         return stages
 
-    def requested(self) -> list[str]:
-        """Names of the distributions the requirement sets of this image ask for."""
-        return [name for stage in self.lineage for name in requirement_names(STAGES[stage].requirement_set)]
+    def requested(self, own_only: bool = False) -> list[str]:
+        """Names of the distributions the requirement sets of this image ask for; with own_only,
+        those of its own stage alone."""
+        stages = [self.stage] if own_only else self.lineage
+        return [name for stage in stages for name in requirement_names(STAGES[stage].requirement_set)]
 
     @property
     def foreign_platforms(self) -> list[str]:

@@ -57,7 +57,11 @@ class Registry:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> Registry:
-        self.process = subprocess.Popen([self.binary, "serve", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Its log to a file, never to a pipe: it logs an error line for every blob a push asks
+        # about that it does not hold yet, and once a pipe nobody reads is full, it stops
+        # answering mid-push.
+        self.log = (self.folder / "registry.log").open("ab")
+        self.process = subprocess.Popen([self.binary, "serve", str(self.config)], stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(100):
             try:
                 urllib.request.urlopen(f"http://{self.address}/v2/", timeout=1)
@@ -66,7 +70,7 @@ class Registry:
                 return self  # 401: up, and asking for credentials
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"the registry exited: {self.process.stderr.read().decode()}")
+                    raise RuntimeError(f"the registry exited: {(self.folder / 'registry.log').read_text()}")
                 time.sleep(0.1)
         raise RuntimeError(f"the registry did not answer on {self.address} in 10 s")
 
@@ -74,6 +78,7 @@ class Registry:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+            self.log.close()
 
     def __enter__(self) -> Registry:
         return self.start()
