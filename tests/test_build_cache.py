@@ -22,10 +22,16 @@ BASE_VARIABLE = f"BASE_IMAGE_PY{DEFAULT.python.replace('.', '')}"
 
 
 def build_steps(progress: str) -> dict[str, bool]:
-    """{step: cached} of the Dockerfile steps in bake's plain progress output."""
+    """{step: cached} of the Dockerfile steps in bake's plain progress output. A step is cached
+    where BuildKit says CACHED, or where all it shows is the download of its layers: a hit on a
+    registry cache whose blobs BuildKit fetches only for the export, reported under the step
+    after the export began. A step that ran shows its command's output (uv's, for an install),
+    or, for a COPY, neither."""
     names = dict(re.findall(r"^#(\d+) \[(?:[\w-]+ )?(?:linux/\S+ )?([\w-]+ \d+/\d+)\] (?:RUN|COPY|ADD)", progress, re.M))
     cached = set(re.findall(r"^#(\d+) CACHED$", progress, re.M))
-    return {name: number in cached for number, name in names.items()}
+    downloaded = set(re.findall(r"^#(\d+) sha256:[0-9a-f]{64} \S+ / \S+ [0-9.]+s done$", progress, re.M))
+    ran = set(re.findall(r"^#(\d+) [0-9]+\.[0-9]+ ", progress, re.M))
+    return {name: number in cached or (number in downloaded and number not in ran) for number, name in names.items()}
 
 
 def test_a_fresh_builder_builds_the_default_cell_from_the_registry_cache(images, tmp_path):
