@@ -5,8 +5,8 @@ on an amd64 machine), all in one container under emulation."""
 import pytest
 
 from tests.shared.bake import bake_group
-from tests.shared.containers import MACHINES, run_in
-from tests.shared.matrix import parent_of, variants
+from tests.shared.containers import run_in
+from tests.shared.matrix import MACHINES, parent_of, variants
 
 
 def test_distribution_imports(run, distribution):

@@ -6,9 +6,9 @@ foreign platform's pulled image runs, and the layers variants share are stored o
 from __future__ import annotations
 
 from tests.shared.bake import bake_group
-from tests.shared.containers import MACHINES, platform_manifest
+from tests.shared.containers import platform_manifest
 from tests.shared.engine import SecondEngine
-from tests.shared.matrix import STAGES, variants
+from tests.shared.matrix import MACHINES, STAGES, variants
 from tests.shared.registry import Registry, publish, record_tested
 
 NAMESPACE = "spark-k8s/"

@@ -13,8 +13,6 @@ from pathlib import Path
 from python_on_whales import docker
 
 UNITS_DIR = Path(__file__).resolve().parents[1] / "units"
-# What platform.machine() says in an image of each platform: its CPU, emulated or not.
-MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 
 
 def run_in(image: str, *command: str, **options) -> str:

@@ -18,6 +18,9 @@ from python_on_whales import docker
 
 from tests.shared.bake import DEPS_DIR, bake_group, definition
 
+# What platform.machine() says in an image of each platform: its CPU, emulated or not.
+MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -145,7 +148,7 @@ def normalize(name: str) -> str:
 @cache
 def engine_arch() -> str:
     arch = docker.info().architecture
-    return {"x86_64": "amd64", "aarch64": "arm64"}.get(arch, arch)
+    return {machine: platform.removeprefix("linux/") for platform, machine in MACHINES.items()}.get(arch, arch)
 
 
 if __name__ == "__main__":

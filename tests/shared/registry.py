@@ -60,8 +60,8 @@ class Registry:
         # Its log to a file, never to a pipe: it logs an error line for every blob a push asks
         # about that it does not hold yet, and once a pipe nobody reads is full, it stops
         # answering mid-push.
-        self.log = (self.folder / "registry.log").open("ab")
-        self.process = subprocess.Popen([self.binary, "serve", str(self.config)], stdout=self.log, stderr=subprocess.STDOUT)
+        with (self.folder / "registry.log").open("ab") as log:
+            self.process = subprocess.Popen([self.binary, "serve", str(self.config)], stdout=log, stderr=subprocess.STDOUT)
         for _ in range(100):
             try:
                 urllib.request.urlopen(f"http://{self.address}/v2/", timeout=1)
@@ -78,7 +78,6 @@ class Registry:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-            self.log.close()
 
     def __enter__(self) -> Registry:
         return self.start()
