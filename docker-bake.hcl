@@ -118,6 +118,25 @@ variable "WHEELHOUSE_VARIANTS" {
   }
 }
 
+# How the layers are compressed, in the engine's image store and so in the registry a push puts
+# them in (benchmarks/, README: "Compression"): zstd exports and pulls faster than gzip, and every
+# runtime of Kubernetes' supported versions pulls it (containerd >= 1.5, CRI-O, Docker >= 23).
+# gzip for older pullers. Every layer is recompressed, the base image's too, so that an image is
+# all one or the other.
+variable "LAYER_COMPRESSION" {
+  description = "Layer compression of the images: zstd, or gzip for runtimes older than containerd 1.5 / Docker 23"
+  default     = "zstd"
+  validation {
+    condition     = contains(["zstd", "gzip"], LAYER_COMPRESSION)
+    error_message = "LAYER_COMPRESSION=${LAYER_COMPRESSION} is not one of zstd, gzip."
+  }
+}
+
+variable "LAYER_COMPRESSION_LEVEL" {
+  description = "Compression level: zstd 1-22, gzip 1-9; empty for the exporter's default"
+  default     = ""
+}
+
 # Image labels (OCI annotations). REVISION, SOURCE_URL and SOURCE_DATE_EPOCH (the commit's time)
 # come from git through the Makefile: the same commit built twice then gives the same images.
 variable "REVISION" {
@@ -297,6 +316,12 @@ function "cache_to" {
   )
 }
 
+# Into the engine's image store, as a plain bake does, in LAYER_COMPRESSION; --push pushes it too.
+function "image_output" {
+  params = []
+  result = join(",", compact(["type=image", "compression=${LAYER_COMPRESSION}", LAYER_COMPRESSION_LEVEL != "" ? "compression-level=${LAYER_COMPRESSION_LEVEL}" : "", "force-compression=true", "oci-mediatypes=true"]))
+}
+
 target "_common" {
   context    = "docker/docker-intermediate/python-deps"
   dockerfile = "Dockerfile"
@@ -304,6 +329,7 @@ target "_common" {
   secret     = CA_BUNDLE != "" ? ["id=ca-bundle,src=${CA_BUNDLE}"] : []
   # Where the builder supports it: the whole build's record (args, sources, steps) in the index.
   attest = ["type=provenance,mode=max"]
+  output = [image_output()]
 }
 
 # The args and base of one cell, for the targets that build on its base image.
@@ -328,6 +354,8 @@ target "python-base" {
   # (a foreign rootfs takes minutes under emulation).
   platforms  = base.python == PYTHON_VERSION ? distinct(concat(platforms(), compact(split(",", DEFAULT_CELL_PLATFORMS)))) : platforms()
   attest     = ["type=provenance,mode=max"]
+  # Compressed as the images on it, so that their layers from it are its blobs.
+  output     = [image_output()]
   cache-from = cache_from("python-base-py${replace(base.python, ".", "")}")
   cache-to   = cache_to("python-base-py${replace(base.python, ".", "")}")
   matrix = {

@@ -19,6 +19,8 @@ target "bench-naive" {
     BUILD_ICEBERG_DEPS = variant.stage == "iceberg" ? "true" : "false"
   })
   contexts = base_context(PYTHON_VERSION)
+  # The exporter's defaults, as a plain docker build: gzip.
+  output = ["type=image"]
   tags     = ["python-deps-bench-naive${variant.suffix}:latest"]
   matrix = {
     variant = variants()

@@ -9,6 +9,8 @@ target "test" {
   contexts    = { variant = "target:${target_name(variant, cell)}" }
   args        = { JAVA_VERSIONS = join(" ", spark_lines()[cell.spark].java) }
   tags        = ["spark-k8s-python-deps${variant.suffix}-test:${cell_tag(cell)}"]
+  # The variants' compression: layers they share are their blobs, not converted ones.
+  output      = [image_output()]
   matrix = {
     cell    = cells()
     variant = variants()
@@ -23,6 +25,7 @@ target "test-base" {
   dockerfile-inline = "FROM base"
   contexts          = { base = base_image_name(base_image(python)) != base_image(python) ? base_image(python) : "docker-image://${base_image(python)}" }
   tags              = ["spark-k8s-python-deps-test-base:python-${python}"]
+  output            = [image_output()]
   matrix = {
     python = distinct([for cell in cells() : cell.python])
   }

@@ -18,11 +18,14 @@ import sys
 import tarfile
 from dataclasses import dataclass
 
+import zstandard
+
 from tests.shared.matrix import bake_group, engine_arch, variants
 
 # Files whose content is hashed while listing, to find a CA bundle that leaked into a layer.
 CERTIFICATE = re.compile(r"\.(pem|crt|cer)$")
 SITE_PACKAGES = re.compile(r"/site-packages/([^/]+)")
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 @dataclass
@@ -82,9 +85,34 @@ def read_layers(image: str) -> list[Layer]:
     return layers
 
 
+class Prefixed(io.RawIOBase):
+    """A stream whose first bytes were read already, to look at them: those bytes, then the rest."""
+
+    def __init__(self, head: bytes, rest):
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            data, self.head = self.head[: len(buffer)], self.head[len(buffer) :]
+        else:
+            data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def layer_tar(blob):
+    """A layer blob as a tar stream: tarfile reads gzip itself, zstandard reads zstd."""
+    head = blob.read(len(ZSTD_MAGIC))
+    stream = io.BufferedReader(Prefixed(head, blob))
+    return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True) if head == ZSTD_MAGIC else stream
+
+
 def list_tar(blob) -> tuple[dict[str, int], dict[str, str]]:
     files, certificates = {}, {}
-    with tarfile.open(fileobj=blob, mode="r|*") as layer:
+    with tarfile.open(fileobj=layer_tar(blob), mode="r|*") as layer:
         for entry in layer:
             if entry.isdir():
                 continue
@@ -97,7 +125,8 @@ def list_tar(blob) -> tuple[dict[str, int], dict[str, str]]:
 
 def short(created_by: str) -> str:
     """The Dockerfile instruction, without BuildKit's build-arg prefix and shell wrapper."""
-    text = re.sub(r"^RUN \|\d+ (\S+=\S* )*", "RUN ", created_by)
+    # The build args' values may hold spaces (LOCKS): the command starts after the shell.
+    text = re.sub(r"^RUN \|\d+ .*?/bin/sh -c ", "RUN ", created_by)
     return re.sub(r"/bin/sh -c |\s*# buildkit$", "", text).strip()
 
 
@@ -134,7 +163,7 @@ def main() -> None:
             json.dump(result, output, indent=2)
     for image in result:
         print(f"\n{image['image']}")
-        print(f"  {'MB':>8} {'MB gz':>8}  instruction / largest site-packages entries (MB)")
+        print(f"  {'MB':>8} {'MB comp':>8}  instruction / largest site-packages entries (MB)")
         for layer in image["layers"]:
             print(f"  {layer['bytes'] / 1e6:8.1f} {layer['compressed_bytes'] / 1e6:8.1f}  {layer['instruction'][:90]}")
             entries = ", ".join(f"{name} {size / 1e6:.0f}" for name, size in layer["largest_site_packages_entries"].items())
