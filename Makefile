@@ -12,7 +12,9 @@
 #   make lock     re-resolve the lock files after editing a requirements-*.txt or spark-lines/*.txt
 #                 (only the cells an edit touches; FULL=1 all of them, e.g. after a change to lock.sh)
 #   make check-lock  fail if a lock is stale against its inputs (also a test; FULL=1 re-resolves all)
-#   make bench    our build against the spec's naive one (benchmarks/; empties the build cache)
+#   make bench    our build against the spec's naive one: cold builds (amd64 and arm64), rebuilds
+#                 after edits, cold pulls, imports; then layer compressions (benchmarks/; empties
+#                 the build cache)
 #   make wheelhouse  every file the default cell's locks name, for building with no network
 #
 # BAKE_GROUP is any group or target of docker-bake.hcl, or several: ci, matrix, all (the default
@@ -105,10 +107,15 @@ test-matrix: bases venv
 sizes: build venv
 	mkdir -p reports && $(VENV)/bin/python -m tests.shared.layers --json reports/sizes.json
 
-# Cold builds and a rebuild after an iceberg-only edit, naive and ours side by side; prints a
-# table and writes reports/benchmark.json. Add gpu to BENCH_VARIANTS for the RAPIDS variant.
+# Naive and ours side by side (benchmarks/rebuild.py): cold builds on the engine's platform and
+# the foreign one, rebuilds after edits, what a node pulls then, cold pulls into an empty engine,
+# imports; then the layer compressions (benchmarks/compression.py). Prints the tables and writes
+# reports/benchmark*.json. Add gpu to BENCH_VARIANTS for the RAPIDS variant (about 25 GB more).
+bench: DEFAULT_CELL_PLATFORMS = $(TEST_PLATFORMS)
 bench: bases venv
+	scripts/apt-install.sh "the pull benchmarks" docker-registry iproute2
 	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS)
+	$(VENV)/bin/python benchmarks/compression.py
 
 lock: engine venv
 	UV=$(VENV)/bin/uv scripts/lock.sh $(if $(FULL),--full)

@@ -1,28 +1,31 @@
 """Our build against the spec's naive one, side by side, in one run on the same engine.
 
-For each of the two (the spec's single Dockerfile in benchmarks/naive/, with pip, one COPY of
-all requirement files and build args; ours, docker/docker-intermediate/python-deps/), from a
-scratch copy of the same requirement files:
-  1. empty the build cache (`docker buildx prune --all`), build the base image (not timed),
-     then time a cold build of the variants;
-  2. edit only the iceberg requirements (add boto3; ours also re-locks, timed apart), and time
-     the rebuild of the same variants;
-  3. measure each image: bytes, largest layer, bytes a variant shares with python-deps, and
-     the time of `python -c "import pandas, pyarrow, sklearn, pyspark"`.
-Prints a table with ours/naive ratios, writes the figures as JSON and each build's log to
-reports/benchmark-*.log, and removes the images it made.
+Each of the two (the spec's single Dockerfile in benchmarks/naive/: pip, one COPY of all the
+requirement files, build args, the exporter's gzip; ours, docker/docker-intermediate/python-deps/)
+builds from a scratch copy of the same requirement files, one after the other:
+  1. a cold build of the variants: the build cache emptied (`docker buildx prune --all`), the
+     base images kept;
+  2. a rebuild after an edit to the iceberg requirements alone (boto3 added);
+  3. a rebuild after one package of the base set moves (requests held below its locked release);
+     ours re-locks after each edit, timed apart (the naive build resolves inside its build);
+  4. after each build its images go to a registry on loopback: what a node holding the image
+     of the step before downloads to run the new one;
+  5. a cold pull (download and unpack) of each cold-built image into an engine started empty,
+     the time of `python -c "import pandas, pyarrow, sklearn, pyspark"` in python-deps, and the
+     images' sizes;
+  6. the cold build again for the foreign platform (linux/arm64 on an amd64 engine), from the
+     unedited files: the naive build runs under QEMU there, ours installs on the build platform.
+Prints the figures with ours/naive ratios, writes them to reports/benchmark.json and each build's
+log to reports/benchmark-*.log, and removes the images it made. It empties the build cache, so
+the next `make build` starts cold. The default cell (SPARK_VERSION, PYTHON_VERSION) on its base
+image; those variables and CA_BUNDLE come from the environment, as for bake (`make bench`).
 
-It empties the engine's build cache twice, so the next `make build` starts cold. It builds the
-default cell (SPARK_VERSION, PYTHON_VERSION) on its base image, and reads those variables and
-CA_BUNDLE from the environment, as bake does (`make bench`).
-
-Usage: python benchmarks/rebuild.py [--variants base,iceberg] [--json reports/benchmark.json]
+Usage: python benchmarks/rebuild.py [--variants base,iceberg] [--pulls 2] [--no-foreign] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -31,21 +34,33 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests.shared.bake import bake_entitlements  # noqa: E402
+from measure import (  # noqa: E402
+    MB,
+    REPORTS,
+    ROOT,
+    Pulls,
+    bake,
+    bake_definition,
+    empty_build_cache,
+    fail,
+    print_table,
+    write_json,
+)
+
 from tests.shared.layers import read_layers  # noqa: E402
-from tests.shared.matrix import engine_arch  # noqa: E402
+from tests.shared.matrix import MACHINES, engine_arch  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
-REPORTS = ROOT / "reports"
 WORK = BENCH / ".work"
 DEPS = ROOT / "docker" / "docker-intermediate" / "python-deps"
-BAKE_FILES = ["--file", str(ROOT / "docker-bake.hcl"), "--file", str(ROOT / "docker-bake.json"), "--file", str(BENCH / "docker-bake.hcl")]
 BUILDS = ["naive", "ours"]
 SUFFIXES = {"base": "", "gpu": "-gpu", "iceberg": "-iceberg"}
 ICEBERG_EDIT = "boto3  # benchmark: an edit to the iceberg set only\n"
+# A package of the base set's own layer (not PySpark's, not the dataframe core's), held below the
+# release the lock has: the edit a security advisory or a regression brings.
+MOVED_PACKAGE = "requests"
 IMPORTS = "import pandas, pyarrow, sklearn, pyspark"
 # Runs inside an image: the median wall time of the import command over five runs, after one
 # that warms the page cache.
@@ -60,24 +75,6 @@ for _ in range(5):
     times.append(time.perf_counter() - start)
 print(statistics.median(times))
 """
-MB = 10**6
-
-
-def bake(*targets: str, log: str) -> float:
-    """Bake targets of both bake files, loading the images; the seconds it took. The build's
-    output goes to reports/benchmark-LOG.log."""
-    start = time.monotonic()
-    build = subprocess.run(
-        ["docker", "buildx", "bake", *BAKE_FILES, *bake_entitlements(), "--progress=plain", *targets],
-        cwd=ROOT, capture_output=True, text=True,
-    )
-    seconds = time.monotonic() - start
-    log_file = REPORTS / f"benchmark-{log}.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    log_file.write_text(build.stderr)
-    if build.returncode != 0:
-        sys.exit(f"benchmark: `docker buildx bake {' '.join(targets)}` failed (log: {log_file}):\n{build.stderr[-4000:]}")
-    return seconds
 
 
 def bake_variable(definition: dict, target: str, name: str) -> str:
@@ -88,7 +85,8 @@ def prepare(spark_version: str) -> None:
     """Scratch build contexts with the same requirement files: ours whole, the naive one with
     the spec's Dockerfile. The spec lists pyspark in requirements-base.txt; ours takes its line
     from the bake file at lock time, so the naive copy gets it written in."""
-    shutil.rmtree(WORK, ignore_errors=True)
+    shutil.rmtree(WORK / "naive", ignore_errors=True)
+    shutil.rmtree(WORK / "ours", ignore_errors=True)
     shutil.copytree(DEPS, WORK / "ours")
     naive = WORK / "naive"
     naive.mkdir(parents=True)
@@ -99,37 +97,39 @@ def prepare(spark_version: str) -> None:
         (naive / f"requirements-{requirement_set}.txt").write_text(text)
 
 
-def empty_build_cache() -> None:
-    """The base images stay: they are images in the engine's store, not build cache."""
-    subprocess.run(["docker", "buildx", "prune", "--all", "--force"], check=True, capture_output=True)
+def locked_version(cell: dict, package: str) -> str:
+    lock = (DEPS / "locks" / f"spark-{cell['spark']}" / f"python-{cell['python']}" / f"linux-{engine_arch()}" / "base.txt").read_text()
+    return re.search(rf"^{package}==(\S+)", lock, re.M).group(1)
 
 
-def edit_iceberg_requirements(spark_version: str, python_version: str, arch: str) -> tuple[float, list[str]]:
-    """Add boto3 to the iceberg set of both; re-lock ours for this cell and architecture.
-    Returns the lock's seconds and the lock files it changed."""
-    for build in BUILDS:
-        with open(WORK / build / "requirements-iceberg.txt", "a") as requirements:
-            requirements.write(ICEBERG_EDIT)
+def edit(build: str, requirement_set: str, line: str, cell: dict) -> dict:
+    """Append a line to one requirement set of a build's context; ours re-locks its cell for the
+    engine's architecture. The lock's seconds and the lock files it changed."""
+    with open(WORK / build / f"requirements-{requirement_set}.txt", "a") as requirements:
+        requirements.write(line)
+    if build != "ours":
+        return {}
     locks = WORK / "ours" / "locks"
     before = {path: path.read_bytes() for path in locks.rglob("*.txt")}
     uv = ROOT / ".venv" / "bin" / "uv"
     environment = {
         **os.environ, "DEPS_DIR": str(WORK / "ours"), "LOCK_DIGESTS_FILE": str(WORK / "lock-digests.json"),
-        "LOCK_CELLS": f"{spark_version}/{python_version}", "ARCHS": arch,
+        "LOCK_CELLS": f"{cell['spark']}/{cell['python']}", "ARCHS": engine_arch(),
     }
     if uv.exists():
         environment["UV"] = str(uv)
     start = time.monotonic()
-    subprocess.run([str(ROOT / "scripts" / "lock.sh")], env=environment, check=True, capture_output=True)
+    locked = subprocess.run([str(ROOT / "scripts" / "lock.sh")], env=environment, capture_output=True, text=True)
+    if locked.returncode != 0:
+        fail(f"re-locking after the edit `{line.strip()}` failed:\n{locked.stderr[-3000:]}")
     seconds = time.monotonic() - start
-    changed = sorted(str(path.relative_to(locks)) for path, text in before.items() if path.read_bytes() != text)
-    return seconds, changed
+    return {"lock_seconds": seconds, "locks_changed": sorted(str(path.relative_to(locks)) for path, text in before.items() if path.read_bytes() != text)}
 
 
 def import_seconds(image: str) -> float:
     run = subprocess.run(["docker", "run", "--rm", image, "python3", "-c", TIME_IMPORTS], capture_output=True, text=True)
     if run.returncode != 0:
-        sys.exit(f"benchmark: `{IMPORTS}` failed in {image}:\n{run.stderr[-2000:]}")
+        fail(f"`{IMPORTS}` failed in {image}:\n{run.stderr[-2000:]}")
     return float(run.stdout.strip())
 
 
@@ -147,6 +147,7 @@ def measure_images(definition: dict, build: str, variants: list[str]) -> dict:
         figures[variant] = {
             "image_bytes": sum(layer.size for layer in image_layers),
             "image_compressed_bytes": sum(layer.compressed for layer in image_layers),
+            "layers": len(image_layers),
             "largest_layer_bytes": max(layer.size for layer in image_layers),
             "largest_layer_instruction": max(image_layers, key=lambda layer: layer.size).instruction[:100],
             "bytes_shared_with_base": sum(layer.size for layer in image_layers if layer.digest in base_digests),
@@ -155,73 +156,123 @@ def measure_images(definition: dict, build: str, variants: list[str]) -> dict:
     return figures
 
 
-def rows(result: dict) -> list[tuple[str, float, float, str]]:
-    """(label, naive, ours, unit) for the table."""
+def run_build(definition: dict, build: str, variants: list[str], cell: dict, pulls: Pulls) -> dict:
+    """A build's cold build, its two edits and rebuilds, each pushed; its images measured."""
+    targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
+    figures: dict = {"pushed": {}}
+
+    def push(step: str) -> None:
+        figures["pushed"][step] = {variant: pulls.push(bench_image(definition, build, variant), f"{build}{SUFFIXES[variant]}", step) for variant in variants}
+
+    empty_build_cache()
+    print(f"benchmark: {build}: cold build of {' '.join(targets)}", file=sys.stderr)
+    figures["cold_build_seconds"], log = bake(*targets, log=f"{build}-cold")
+    figures["cold_export_seconds"], figures["cold_unpack_seconds"] = log.export_seconds, log.unpack_seconds
+    figures["cold_timeline"] = log.timeline()
+    figures["images"] = measure_images(definition, build, variants)
+    push("cold")
+    moved = locked_version(cell, MOVED_PACKAGE)
+    for step, requirement_set, line in (
+        ("iceberg-edit", "iceberg", ICEBERG_EDIT),
+        ("base-move", "base", f"{MOVED_PACKAGE}<{moved}  # benchmark: a base package moves\n"),
+    ):
+        figures[step] = edit(build, requirement_set, line, cell)
+        print(f"benchmark: {build}: rebuild after `{line.split('#')[0].strip()}` in requirements-{requirement_set}.txt", file=sys.stderr)
+        figures[step]["rebuild_seconds"], log = bake(*targets, log=f"{build}-{step}")
+        figures[step]["steps_run"] = [name for name, _ in log.timeline() if not name.startswith("exporting")]
+        push(step)
+    previous = "cold"
+    for step in ("iceberg-edit", "base-move"):
+        figures[step]["node_update"] = {variant: pulls.update_bytes(figures["pushed"][previous][variant], figures["pushed"][step][variant]) for variant in variants}
+        previous = step
+    return figures
+
+
+def foreign_cold_build(definition: dict, variants: list[str], spark_version: str) -> dict:
+    """Each build's cold build for the foreign platform, from unedited files."""
+    foreign = next(platform for platform in MACHINES if platform != f"linux/{engine_arch()}")
+    prepare(spark_version)
+    seconds = {"platform": foreign}
+    for build in BUILDS:
+        targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
+        empty_build_cache()
+        print(f"benchmark: {build}: cold build of {' '.join(targets)} for {foreign}", file=sys.stderr)
+        seconds[build], _ = bake(*targets, log=f"{build}-cold-{foreign.split('/')[1]}", flags=("--set", f"*.platform={foreign}"))
+    return seconds
+
+
+def rows(result: dict) -> list[list]:
+    """[label, naive, ours, ours/naive] rows for the table."""
     naive, ours = result["naive"], result["ours"]
-    table = [
-        ("cold build", naive["cold_build_seconds"], ours["cold_build_seconds"], "s"),
-        ("rebuild after iceberg edit", naive["rebuild_seconds"], ours["rebuild_seconds"], "s"),
-    ]
+    table = [[f"cold build, linux/{result['arch']} (s)", naive["cold_build_seconds"], ours["cold_build_seconds"]]]
+    table.append(["  of which exporting layers (s)", naive["cold_export_seconds"], ours["cold_export_seconds"]])
+    table.append(["  of which unpacking into the store (s)", naive["cold_unpack_seconds"], ours["cold_unpack_seconds"]])
+    if "foreign" in result:
+        table.append([f"cold build, {result['foreign']['platform']} (s)", result["foreign"]["naive"], result["foreign"]["ours"]])
+    for step, what in (("iceberg-edit", "iceberg edit"), ("base-move", f"{MOVED_PACKAGE} moved")):
+        table.append([f"rebuild after {what} (s)", naive[step]["rebuild_seconds"], ours[step]["rebuild_seconds"]])
+        for variant in result["variants"]:
+            name = "python-deps" + SUFFIXES[variant]
+            table.append([f"  {name}: a node pulls (MB)", naive[step]["node_update"][variant]["bytes"] / MB, ours[step]["node_update"][variant]["bytes"] / MB])
     for variant in result["variants"]:
         name = "python-deps" + SUFFIXES[variant]
         table += [
-            (f"{name} image", naive["images"][variant]["image_bytes"] / MB, ours["images"][variant]["image_bytes"] / MB, "MB"),
-            (f"{name} largest layer", naive["images"][variant]["largest_layer_bytes"] / MB, ours["images"][variant]["largest_layer_bytes"] / MB, "MB"),
+            [f"{name}: cold pull + unpack (s)", naive["pulls"][variant]["seconds"], ours["pulls"][variant]["seconds"]],
+            [f"{name}: bytes pulled (MB)", naive["pulls"][variant]["bytes"] / MB, ours["pulls"][variant]["bytes"] / MB],
+            [f"{name}: image (MB)", naive["images"][variant]["image_bytes"] / MB, ours["images"][variant]["image_bytes"] / MB],
+            [f"{name}: largest layer (MB)", naive["images"][variant]["largest_layer_bytes"] / MB, ours["images"][variant]["largest_layer_bytes"] / MB],
         ]
         if variant != "base":
-            table.append((f"{name} bytes shared with python-deps", naive["images"][variant]["bytes_shared_with_base"] / MB, ours["images"][variant]["bytes_shared_with_base"] / MB, "MB"))
-    table.append((f'python-deps: python -c "{IMPORTS}"', naive["images"]["base"]["import_seconds"], ours["images"]["base"]["import_seconds"], "s"))
-    return table
+            table.append([f"{name}: bytes shared with python-deps (MB)", naive["images"][variant]["bytes_shared_with_base"] / MB, ours["images"][variant]["bytes_shared_with_base"] / MB])
+    table.append([f'python-deps: python -c "{IMPORTS}" (s)', naive["images"]["base"]["import_seconds"], ours["images"]["base"]["import_seconds"]])
+    return [[label, naive, ours, ours / naive if naive else None] for label, naive, ours in table]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", default="base,iceberg", help="comma-separated, from base, gpu, iceberg (default: base,iceberg)")
+    parser.add_argument("--pulls", type=int, default=2, help="cold pulls of each image, the median reported (default 2)")
+    parser.add_argument("--no-foreign", action="store_true", help="leave out the cold build for the foreign platform (it needs the base built for it)")
     parser.add_argument("--json", default=str(REPORTS / "benchmark.json"), help="where to write the figures")
     args = parser.parse_args()
     variants = args.variants.split(",")
     unknown = set(variants) - set(SUFFIXES)
     if unknown or "base" not in variants or "iceberg" not in variants:
-        sys.exit(f"benchmark: --variants must include base and iceberg, from {', '.join(SUFFIXES)}; got {args.variants}")
+        fail(f"--variants must include base and iceberg, from {', '.join(SUFFIXES)}; got {args.variants}")
 
-    printed = subprocess.run(["docker", "buildx", "bake", *BAKE_FILES, "--print", *(f"bench-{build}" for build in BUILDS)], cwd=ROOT, capture_output=True, text=True)
-    if printed.returncode != 0:
-        sys.exit(f"benchmark: cannot read the bake files (is the engine up? `make engine`):\n{printed.stderr[-2000:]}")
-    definition = json.loads(printed.stdout)
-    python_version = bake_variable(definition, "ours", "PYTHON_VERSION")
-    spark_version = bake_variable(definition, "ours", "SPARK_VERSION")
-    prepare(spark_version)
+    definition = bake_definition(*(f"bench-{build}" for build in BUILDS))
+    cell = {"spark": bake_variable(definition, "ours", "SPARK_VERSION"), "python": bake_variable(definition, "ours", "PYTHON_VERSION")}
+    result: dict = {"variants": variants, "cell": cell, "arch": engine_arch(), "cpus": os.cpu_count(), "edits": {"iceberg-edit": ICEBERG_EDIT.strip(), "base-move": MOVED_PACKAGE}}
 
-    result = {"variants": variants, "python_version": python_version, "spark_version": spark_version, "edit": ICEBERG_EDIT.strip()}
-    for build in BUILDS:
-        targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
-        empty_build_cache()
-        print(f"benchmark: {build}: cold build of {' '.join(targets)}", file=sys.stderr)
-        result[build] = {"cold_build_seconds": bake(*targets, log=f"{build}-cold")}
-    print("benchmark: editing the iceberg requirements of both", file=sys.stderr)
-    result["ours"]["lock_seconds"], result["ours"]["locks_changed"] = edit_iceberg_requirements(spark_version, python_version, engine_arch())
-    for build in BUILDS:
-        targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
-        print(f"benchmark: {build}: rebuild of {' '.join(targets)}", file=sys.stderr)
-        result[build]["rebuild_seconds"] = bake(*targets, log=f"{build}-rebuild")
-        result[build]["images"] = measure_images(definition, build, variants)
+    with Pulls(WORK) as pulls:
+        prepare(cell["spark"])
+        for build in BUILDS:
+            result[build] = run_build(definition, build, variants, cell, pulls)
+        for build in BUILDS:
+            print(f"benchmark: {build}: cold pulls", file=sys.stderr)
+            result[build]["pulls"] = {variant: pulls.cold_pull(result[build]["pushed"]["cold"][variant], args.pulls) for variant in variants}
+    if not args.no_foreign:
+        result["foreign"] = foreign_cold_build(definition, variants, cell["spark"])
     shutil.rmtree(WORK)
     images = [bench_image(definition, build, variant) for build in BUILDS for variant in variants]
-    subprocess.run(["docker", "image", "rm", *images], check=True, capture_output=True)
+    subprocess.run(["docker", "image", "rm", *images], capture_output=True)
 
     table = rows(result)
-    result["table"] = [{"what": label, "naive": naive, "ours": ours, "unit": unit, "ours_over_naive": ours / naive} for label, naive, ours, unit in table]
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(result, indent=2))
-
-    labels = [f"{label} ({unit})" for label, _, _, unit in table]
-    width = max(map(len, labels))
-    print(f"\n{'':{width}}  {'naive':>8}  {'ours':>8}  {'ours/naive':>10}")
-    for label, (_, naive, ours, _) in zip(labels, table):
-        print(f"{label:{width}}  {naive:8.1f}  {ours:8.1f}  {ours / naive:10.2f}")
-    print(f"\nours re-locked in {result['ours']['lock_seconds']:.0f} s (not in its rebuild time; the naive build resolves inside it), "
-          f"changing only {', '.join(result['ours']['locks_changed'])}")
-    print(f"figures: {args.json}")
+    result["table"] = [{"what": label, "naive": naive, "ours": ours, "ours_over_naive": ratio} for label, naive, ours, ratio in table]
+    write_json(Path(args.json), result)
+    notes = [
+        f"\nours re-locked in {result['ours']['iceberg-edit']['lock_seconds']:.0f} s and {result['ours']['base-move']['lock_seconds']:.0f} s "
+        "(not in its rebuild times; the naive build resolves inside them)",
+        *(f"ours, steps run after the {step}: {', '.join(result['ours'][step]['steps_run']) or 'none'}" for step in ("iceberg-edit", "base-move")),
+        f"figures: {args.json}",
+    ]
+    if args.no_foreign:
+        notes.insert(0, "\nleft out on request (--no-foreign): the cold build for the foreign platform")
+    else:
+        foreign = result["foreign"]
+        notes.insert(1, f"cold build, {foreign['platform']} over linux/{result['arch']}: naive {foreign['naive'] / result['naive']['cold_build_seconds']:.2f}, "
+                     f"ours {foreign['ours'] / result['ours']['cold_build_seconds']:.2f}")
+    print_table(f"Spark {cell['spark']}, Python {cell['python']}, {' + '.join(variants)}; linux/{result['arch']}, {result['cpus']} CPUs", ["naive", "ours", "ours/naive"], table, notes)
 
 
 if __name__ == "__main__":
