@@ -31,6 +31,8 @@ target "bench-ours" {
   name     = "ours${variant.suffix}"
   inherits = [target_name(variant, default_cell())]
   context  = "${BENCH_WORK}/ours"
+  # The naive build's platforms, whatever DEFAULT_CELL_PLATFORMS says for the real images.
+  platforms = platforms()
   tags     = ["python-deps-bench-ours${variant.suffix}:latest"]
   matrix = {
     variant = variants()

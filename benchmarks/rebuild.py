@@ -7,7 +7,8 @@ builds from a scratch copy of the same requirement files, one after the other:
      base images kept;
   2. a rebuild after an edit to the iceberg requirements alone (boto3 added);
   3. a rebuild after one package of the base set moves (requests held below its locked release);
-     ours re-locks after each edit, timed apart (the naive build resolves inside its build);
+     each edit alone, on the cold build's files and cache; ours re-locks after it, timed apart
+     (the naive build resolves inside its build, and may fail: pip, with no lock, backtracks);
   4. after each build its images go to a registry on loopback: what a node holding the image
      of the step before downloads to run the new one;
   5. a cold pull (download and unpack) of each cold-built image into an engine started empty,
@@ -81,20 +82,21 @@ def bake_variable(definition: dict, target: str, name: str) -> str:
     return definition["target"][target]["args"][name]
 
 
-def prepare(spark_version: str) -> None:
-    """Scratch build contexts with the same requirement files: ours whole, the naive one with
-    the spec's Dockerfile. The spec lists pyspark in requirements-base.txt; ours takes its line
-    from the bake file at lock time, so the naive copy gets it written in."""
-    shutil.rmtree(WORK / "naive", ignore_errors=True)
-    shutil.rmtree(WORK / "ours", ignore_errors=True)
-    shutil.copytree(DEPS, WORK / "ours")
-    naive = WORK / "naive"
-    naive.mkdir(parents=True)
-    shutil.copy(BENCH / "naive" / "Dockerfile", naive)
+def prepare(build: str, spark_version: str) -> None:
+    """A build's scratch context, from the repository's requirement files: ours whole, the naive
+    one with the spec's Dockerfile. The spec lists pyspark in requirements-base.txt; ours takes
+    its line from the bake file at lock time, so the naive copy gets it written in."""
+    context = WORK / build
+    shutil.rmtree(context, ignore_errors=True)
+    if build == "ours":
+        shutil.copytree(DEPS, context)
+        return
+    context.mkdir(parents=True)
+    shutil.copy(BENCH / "naive" / "Dockerfile", context)
     for requirement_set in ("base", "gpu", "iceberg"):
         text = (DEPS / f"requirements-{requirement_set}.txt").read_text()
         text = re.sub(r"^pyspark$", f"pyspark=={spark_version}.*", text, flags=re.M)
-        (naive / f"requirements-{requirement_set}.txt").write_text(text)
+        (context / f"requirements-{requirement_set}.txt").write_text(text)
 
 
 def locked_version(cell: dict, package: str) -> str:
@@ -157,13 +159,15 @@ def measure_images(definition: dict, build: str, variants: list[str]) -> dict:
 
 
 def run_build(definition: dict, build: str, variants: list[str], cell: dict, pulls: Pulls) -> dict:
-    """A build's cold build, its two edits and rebuilds, each pushed; its images measured."""
+    """A build's cold build, then each edit alone on top of it and the rebuild, each pushed; its
+    cold images measured. The naive build may fail an edit: pip, with no lock, backtracks."""
     targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
     figures: dict = {"pushed": {}}
 
     def push(step: str) -> None:
         figures["pushed"][step] = {variant: pulls.push(bench_image(definition, build, variant), f"{build}{SUFFIXES[variant]}", step) for variant in variants}
 
+    prepare(build, cell["spark"])
     empty_build_cache()
     print(f"benchmark: {build}: cold build of {' '.join(targets)}", file=sys.stderr)
     figures["cold_build_seconds"], log = bake(*targets, log=f"{build}-cold")
@@ -176,24 +180,26 @@ def run_build(definition: dict, build: str, variants: list[str], cell: dict, pul
         ("iceberg-edit", "iceberg", ICEBERG_EDIT),
         ("base-move", "base", f"{MOVED_PACKAGE}<{moved}  # benchmark: a base package moves\n"),
     ):
+        prepare(build, cell["spark"])
         figures[step] = edit(build, requirement_set, line, cell)
         print(f"benchmark: {build}: rebuild after `{line.split('#')[0].strip()}` in requirements-{requirement_set}.txt", file=sys.stderr)
-        figures[step]["rebuild_seconds"], log = bake(*targets, log=f"{build}-{step}")
-        figures[step]["steps_run"] = [name for name, _ in log.timeline() if not name.startswith("exporting")]
+        figures[step]["rebuild_seconds"], log = bake(*targets, log=f"{build}-{step}", may_fail=build == "naive")
+        figures[step]["steps_run"] = [name for name, _ in log.timeline() if not name.endswith("exporting")]
+        if log.error:
+            sources = re.findall(r"Downloading (\S+\.tar\.gz)", log.text)
+            figures[step]["failed"] = log.error + (f" (pip had backtracked to {sources[-1]}, built from source)" if sources else "")
+            continue
         push(step)
-    previous = "cold"
-    for step in ("iceberg-edit", "base-move"):
-        figures[step]["node_update"] = {variant: pulls.update_bytes(figures["pushed"][previous][variant], figures["pushed"][step][variant]) for variant in variants}
-        previous = step
+        figures[step]["node_update"] = {variant: pulls.update_bytes(figures["pushed"]["cold"][variant], figures["pushed"][step][variant]) for variant in variants}
     return figures
 
 
 def foreign_cold_build(definition: dict, variants: list[str], spark_version: str) -> dict:
     """Each build's cold build for the foreign platform, from unedited files."""
     foreign = next(platform for platform in MACHINES if platform != f"linux/{engine_arch()}")
-    prepare(spark_version)
     seconds = {"platform": foreign}
     for build in BUILDS:
+        prepare(build, spark_version)
         targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
         empty_build_cache()
         print(f"benchmark: {build}: cold build of {' '.join(targets)} for {foreign}", file=sys.stderr)
@@ -210,10 +216,11 @@ def rows(result: dict) -> list[list]:
     if "foreign" in result:
         table.append([f"cold build, {result['foreign']['platform']} (s)", result["foreign"]["naive"], result["foreign"]["ours"]])
     for step, what in (("iceberg-edit", "iceberg edit"), ("base-move", f"{MOVED_PACKAGE} moved")):
-        table.append([f"rebuild after {what} (s)", naive[step]["rebuild_seconds"], ours[step]["rebuild_seconds"]])
+        failed = "failed" in naive[step]
+        table.append([f"rebuild after {what} (s)" + (", naive failed after" if failed else ""), naive[step]["rebuild_seconds"], ours[step]["rebuild_seconds"]])
         for variant in result["variants"]:
             name = "python-deps" + SUFFIXES[variant]
-            table.append([f"  {name}: a node pulls (MB)", naive[step]["node_update"][variant]["bytes"] / MB, ours[step]["node_update"][variant]["bytes"] / MB])
+            table.append([f"  {name}: a node pulls (MB)", None if failed else naive[step]["node_update"][variant]["bytes"] / MB, ours[step]["node_update"][variant]["bytes"] / MB])
     for variant in result["variants"]:
         name = "python-deps" + SUFFIXES[variant]
         table += [
@@ -225,7 +232,7 @@ def rows(result: dict) -> list[list]:
         if variant != "base":
             table.append([f"{name}: bytes shared with python-deps (MB)", naive["images"][variant]["bytes_shared_with_base"] / MB, ours["images"][variant]["bytes_shared_with_base"] / MB])
     table.append([f'python-deps: python -c "{IMPORTS}" (s)', naive["images"]["base"]["import_seconds"], ours["images"]["base"]["import_seconds"]])
-    return [[label, naive, ours, ours / naive if naive else None] for label, naive, ours in table]
+    return [[label, naive, ours, ours / naive if naive and not label.endswith("failed after") else None] for label, naive, ours in table]
 
 
 def main() -> None:
@@ -245,7 +252,6 @@ def main() -> None:
     result: dict = {"variants": variants, "cell": cell, "arch": engine_arch(), "cpus": os.cpu_count(), "edits": {"iceberg-edit": ICEBERG_EDIT.strip(), "base-move": MOVED_PACKAGE}}
 
     with Pulls(WORK) as pulls:
-        prepare(cell["spark"])
         for build in BUILDS:
             result[build] = run_build(definition, build, variants, cell, pulls)
         for build in BUILDS:
@@ -264,6 +270,7 @@ def main() -> None:
         f"\nours re-locked in {result['ours']['iceberg-edit']['lock_seconds']:.0f} s and {result['ours']['base-move']['lock_seconds']:.0f} s "
         "(not in its rebuild times; the naive build resolves inside them)",
         *(f"ours, steps run after the {step}: {', '.join(result['ours'][step]['steps_run']) or 'none'}" for step in ("iceberg-edit", "base-move")),
+        *(f"naive, the {step} failed: {result['naive'][step]['failed']}" for step in ("iceberg-edit", "base-move") if "failed" in result["naive"][step]),
         f"figures: {args.json}",
     ]
     if args.no_foreign:
