@@ -36,6 +36,8 @@ PYTEST_ARGS    ?= -n auto --dist worksteal --durations=25 --junitxml=reports/jun
 # Extra flags for every bake, e.g. --set=*.cache-to= for a read-only user of CACHE_REGISTRY.
 BAKE_FLAGS     ?=
 BENCH_VARIANTS ?= base,iceberg
+# --no-foreign leaves out the foreign platform's cold build (the naive one runs pip under QEMU: an hour here).
+BENCH_FLAGS    ?=
 # A folder written by `make wheelhouse`: when set, the variants install from it alone, with no network.
 WHEELHOUSE     ?=
 # Image labels: the source revision ("-dirty" with uncommitted changes) and where it lives.
@@ -114,7 +116,7 @@ sizes: build venv
 bench: DEFAULT_CELL_PLATFORMS = $(TEST_PLATFORMS)
 bench: bases venv
 	scripts/apt-install.sh "the pull benchmarks" docker-registry iproute2
-	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS)
+	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS) $(BENCH_FLAGS)
 	$(VENV)/bin/python benchmarks/compression.py
 
 lock: engine venv
