@@ -23,13 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.shared.bake import bake_entitlements  # noqa: E402
+from tests.shared.bake import MAIN_BAKE_FILES, bake_entitlements  # noqa: E402
 from tests.shared.engine import SecondEngine  # noqa: E402
 from tests.shared.matrix import engine_arch  # noqa: E402
 from tests.shared.registry import Registry  # noqa: E402
 
 REPORTS = ROOT / "reports"
-BAKE_FILES = ["--file", str(ROOT / "docker-bake.hcl"), "--file", str(ROOT / "docker-bake.json"), "--file", str(ROOT / "benchmarks" / "docker-bake.hcl")]
+# The main bake files, as the harness reads them, and the benchmarks' targets on them.
+BAKE_FILES = [argument for file in [*MAIN_BAKE_FILES, ROOT / "benchmarks" / "docker-bake.hcl"] for argument in ("--file", str(file))]
 MB = 10**6
 # BuildKit's plain progress: "#12 [target stage 2/3] RUN ...", "#12 DONE 4.1s", "#12 CACHED",
 # and for an export "#20 exporting layers 18.3s done", "#20 unpacking to NAME 8.8s done".
