@@ -21,7 +21,7 @@ log to reports/benchmark-*.log, and removes the images it made. It empties the b
 the next `make build` starts cold. The default cell (SPARK_VERSION, PYTHON_VERSION) on its base
 image; those variables and CA_BUNDLE come from the environment, as for bake (`make bench`).
 
-Usage: python benchmarks/rebuild.py [--variants base,iceberg] [--pulls 2] [--no-foreign] [--json FILE]
+Usage: python benchmarks/rebuild.py [--variants base,iceberg] [--pulls 2] [--no-edits] [--no-foreign] [--json FILE]
 """
 
 from __future__ import annotations
@@ -158,9 +158,10 @@ def measure_images(definition: dict, build: str, variants: list[str]) -> dict:
     return figures
 
 
-def run_build(definition: dict, build: str, variants: list[str], cell: dict, pulls: Pulls) -> dict:
-    """A build's cold build, then each edit alone on top of it and the rebuild, each pushed; its
-    cold images measured. The naive build may fail an edit: pip, with no lock, backtracks."""
+def run_build(definition: dict, build: str, variants: list[str], cell: dict, pulls: Pulls, edits: bool) -> dict:
+    """A build's cold build, then (with edits) each edit alone on top of it and the rebuild, each
+    pushed; its cold images measured. The naive build may fail an edit: pip, with no lock,
+    backtracks."""
     targets = [f"{build}{SUFFIXES[variant]}" for variant in variants]
     figures: dict = {"pushed": {}}
 
@@ -179,7 +180,7 @@ def run_build(definition: dict, build: str, variants: list[str], cell: dict, pul
     for step, requirement_set, line in (
         ("iceberg-edit", "iceberg", ICEBERG_EDIT),
         ("base-move", "base", f"{MOVED_PACKAGE}<{moved}  # benchmark: a base package moves\n"),
-    ):
+    )[: 2 if edits else 0]:
         prepare(build, cell["spark"])
         figures[step] = edit(build, requirement_set, line, cell)
         print(f"benchmark: {build}: rebuild after `{line.split('#')[0].strip()}` in requirements-{requirement_set}.txt", file=sys.stderr)
@@ -216,6 +217,8 @@ def rows(result: dict) -> list[list]:
     if "foreign" in result:
         table.append([f"cold build, {result['foreign']['platform']} (s)", result["foreign"]["naive"], result["foreign"]["ours"]])
     for step, what in (("iceberg-edit", "iceberg edit"), ("base-move", f"{MOVED_PACKAGE} moved")):
+        if step not in naive:
+            continue
         failed = "failed" in naive[step]
         table.append([f"rebuild after {what} (s)" + (", naive failed after" if failed else ""), naive[step]["rebuild_seconds"], ours[step]["rebuild_seconds"]])
         for variant in result["variants"]:
@@ -240,6 +243,7 @@ def main() -> None:
     parser.add_argument("--variants", default="base,iceberg", help="comma-separated, from base, gpu, iceberg (default: base,iceberg)")
     parser.add_argument("--pulls", type=int, default=2, help="cold pulls of each image, the median reported (default 2)")
     parser.add_argument("--no-foreign", action="store_true", help="leave out the cold build for the foreign platform (it needs the base built for it)")
+    parser.add_argument("--no-edits", action="store_true", help="leave out the rebuilds after edits (with gpu, each naive edit installs RAPIDS again)")
     parser.add_argument("--json", default=str(REPORTS / "benchmark.json"), help="where to write the figures")
     args = parser.parse_args()
     variants = args.variants.split(",")
@@ -253,7 +257,7 @@ def main() -> None:
 
     with Pulls(WORK) as pulls:
         for build in BUILDS:
-            result[build] = run_build(definition, build, variants, cell, pulls)
+            result[build] = run_build(definition, build, variants, cell, pulls, edits=not args.no_edits)
         for build in BUILDS:
             print(f"benchmark: {build}: cold pulls", file=sys.stderr)
             result[build]["pulls"] = {variant: pulls.cold_pull(result[build]["pushed"]["cold"][variant], args.pulls) for variant in variants}
@@ -266,16 +270,19 @@ def main() -> None:
     table = rows(result)
     result["table"] = [{"what": label, "naive": naive, "ours": ours, "ours_over_naive": ratio} for label, naive, ours, ratio in table]
     write_json(Path(args.json), result)
-    notes = [
-        f"\nours re-locked in {result['ours']['iceberg-edit']['lock_seconds']:.0f} s and {result['ours']['base-move']['lock_seconds']:.0f} s "
-        "(not in its rebuild times; the naive build resolves inside them)",
-        *(f"ours, steps run after the {step}: {', '.join(result['ours'][step]['steps_run']) or 'none'}" for step in ("iceberg-edit", "base-move")),
-        *(f"naive, the {step} failed: {result['naive'][step]['failed']}" for step in ("iceberg-edit", "base-move") if "failed" in result["naive"][step]),
-        f"figures: {args.json}",
-    ]
-    if args.no_foreign:
-        notes.insert(0, "\nleft out on request (--no-foreign): the cold build for the foreign platform")
-    else:
+    left_out = [what for flag, what in ((args.no_edits, "the edits (--no-edits)"), (args.no_foreign, "the cold build for the foreign platform (--no-foreign)")) if flag]
+    notes = [f"\nleft out on request: {', '.join(left_out)}"] if left_out else [""]
+    if not args.no_edits:
+        notes += [
+            f"ours re-locked in {result['ours']['iceberg-edit']['lock_seconds']:.0f} s and {result['ours']['base-move']['lock_seconds']:.0f} s "
+            "(not in its rebuild times; the naive build resolves inside them)",
+            *(f"ours, steps run after the {step}: {', '.join(result['ours'][step]['steps_run']) or 'none'}" for step in ("iceberg-edit", "base-move")),
+            *(f"naive, the {step} failed: {result['naive'][step]['failed']}" for step in ("iceberg-edit", "base-move") if "failed" in result["naive"][step]),
+        ]
+    notes += [f"cold pulls of {'python-deps' + SUFFIXES[variant]} (s), each run: naive {', '.join(f'{run:.1f}' for run in result['naive']['pulls'][variant]['runs'])}; "
+              f"ours {', '.join(f'{run:.1f}' for run in result['ours']['pulls'][variant]['runs'])}" for variant in variants]
+    notes.append(f"figures: {args.json}")
+    if not args.no_foreign:
         foreign = result["foreign"]
         notes.insert(1, f"cold build, {foreign['platform']} over linux/{result['arch']}: naive {foreign['naive'] / result['naive']['cold_build_seconds']:.2f}, "
                      f"ours {foreign['ours'] / result['ours']['cold_build_seconds']:.2f}")
