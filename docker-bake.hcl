@@ -99,6 +99,11 @@ variable "CACHE_DIR" {
   default     = ""
 }
 
+variable "SBOM_DIR" {
+  description = "Folder the sbom targets write to"
+  default     = "reports/sbom"
+}
+
 # Air-gapped sites: `docker buildx bake wheelhouse` on a connected machine downloads every file
 # the locks of the default cell's WHEELHOUSE_VARIANTS name, hash-checked, into the folder
 # WHEELHOUSE; with WHEELHOUSE set, the variants then install from that folder alone, with the
@@ -322,11 +327,16 @@ function "image_output" {
   result = join(",", compact(["type=image", "compression=${LAYER_COMPRESSION}", LAYER_COMPRESSION_LEVEL != "" ? "compression-level=${LAYER_COMPRESSION_LEVEL}" : "", "force-compression=true", "oci-mediatypes=true"]))
 }
 
+function "build_secrets" {
+  params = []
+  result = CA_BUNDLE != "" ? ["id=ca-bundle,src=${CA_BUNDLE}"] : []
+}
+
 target "_common" {
   context    = "docker/docker-intermediate/python-deps"
   dockerfile = "Dockerfile"
   platforms  = platforms()
-  secret     = CA_BUNDLE != "" ? ["id=ca-bundle,src=${CA_BUNDLE}"] : []
+  secret     = build_secrets()
   # Where the builder supports it: the whole build's record (args, sources, steps) in the index.
   attest = ["type=provenance,mode=max"]
   output = [image_output()]
@@ -340,6 +350,17 @@ function "cell_args" {
     PYTHON_VERSION = cell.python
     SPARK_VERSION  = cell.spark
   }
+}
+
+# A variant's args: its cell's, the locks it installs and their digests.
+function "variant_args" {
+  params = [variant, cell]
+  result = merge(cell_args(cell), {
+    LOCKS             = join(" ", variant.locks)
+    VARIANT_LOCK      = element(variant.locks, length(variant.locks) - 1)
+    LOCK_DIGEST_AMD64 = lock_digest(variant, cell, "amd64")
+    LOCK_DIGEST_ARM64 = lock_digest(variant, cell, "arm64")
+  })
 }
 
 target "python-base" {
@@ -371,12 +392,7 @@ target "offered" {
   description = "Spark ${cell.spark}, Python ${cell.python}: ${variant.description}"
   target      = variant.stage
   platforms   = variant_platforms(variant, cell)
-  args = merge(cell_args(cell), {
-    LOCKS             = join(" ", variant.locks)
-    VARIANT_LOCK      = element(variant.locks, length(variant.locks) - 1)
-    LOCK_DIGEST_AMD64 = lock_digest(variant, cell, "amd64")
-    LOCK_DIGEST_ARM64 = lock_digest(variant, cell, "arm64")
-  })
+  args        = variant_args(variant, cell)
   tags        = tags("spark-k8s-python-deps${variant.suffix}", cell)
   labels      = labels(variant, cell)
   cache-from  = cache_from(target_name(variant, cell))
@@ -384,6 +400,29 @@ target "offered" {
   # The wheelhouse replaces the Dockerfile's empty stage of that name; nothing else is fetched.
   contexts = merge(base_context(cell.python), WHEELHOUSE != "" ? { wheelhouse = WHEELHOUSE } : {})
   network  = WHEELHOUSE != "" ? "none" : null
+  matrix = {
+    cell    = cells()
+    variant = variants()
+  }
+}
+
+# The SBOM of each image (Dockerfile stage sbom): CycloneDX JSON, one per platform, written to
+# SBOM_DIR/IMAGE/CELL/linux_ARCH/sbom.cdx.json. From the image's own files, so a cached image
+# costs only the scan. The block's name, "sbom-offered", is also the group of every cell's.
+target "sbom-offered" {
+  name        = "${target_name(variant, cell)}-sbom"
+  inherits    = ["_common"]
+  description = "SBOM of spark-k8s-python-deps${variant.suffix}:${cell_tag(cell)}, CycloneDX JSON, to ${SBOM_DIR}"
+  target      = "sbom"
+  platforms   = variant_platforms(variant, cell)
+  args = merge(variant_args(variant, cell), {
+    SBOM_OF       = variant.stage
+    IMAGE_NAME    = "${REGISTRY}spark-k8s-python-deps${variant.suffix}"
+    IMAGE_VERSION = cell_tag(cell)
+  })
+  contexts = base_context(cell.python)
+  attest   = ["type=provenance,disabled=true"]
+  output   = ["type=local,dest=${SBOM_DIR}/spark-k8s-python-deps${variant.suffix}/${cell_tag(cell)},platform-split=true"]
   matrix = {
     cell    = cells()
     variant = variants()
@@ -416,6 +455,11 @@ group "python-deps-iceberg" {
 
 group "all" {
   targets = ["python-deps", "python-deps-gpu", "python-deps-iceberg"]
+}
+
+# The SBOMs of the default cell's images (make sbom).
+group "sbom" {
+  targets = [for variant in variants() : "${target_name(variant, default_cell())}-sbom"]
 }
 
 group "bases" {

@@ -12,21 +12,24 @@
 # it was resolved from (resolved-from.sha256): a folder whose inputs and locks still match it is not
 # resolved again, so a check after a one-line edit re-resolves only the cells it touches.
 #
-# Usage: lock.sh [--check] [--full]
-#   --check  resolve into a scratch folder and fail if any lock differs (stale lock)
-#   --full   resolve every folder, even those whose record still matches
+# Usage: lock.sh [--check] [--full] [--upgrade]
+#   --check    resolve into a scratch folder and fail if any lock differs (stale lock)
+#   --full     resolve every folder, even those whose record still matches
+#   --upgrade  resolve every folder to the newest versions the inputs allow, the committed locks
+#              ignored (make upgrade)
 # Environment: ARCHS (default "amd64 arm64"), LOCK_CELLS (default: every cell offered, e.g.
 #   "4.3/3.13 3.5/3.11"), LOCK_JOBS (parallel resolutions, default 4), DEPS_DIR (default
 #   docker/docker-intermediate/python-deps; the benchmark locks a scratch copy), LOCK_DIGESTS_FILE
 #   (default docker-bake.json), UV (default uv)
 set -euo pipefail
 
-check=false full=false
+check=false full=false upgrade=false
 for option in "$@"; do
   case "$option" in
     --check) check=true ;;
     --full) full=true ;;
-    *) echo "usage: $0 [--check] [--full]" >&2; exit 2 ;;
+    --upgrade) upgrade=true full=true ;;
+    *) echo "usage: $0 [--check] [--full] [--upgrade]" >&2; exit 2 ;;
   esac
 done
 read -r -a archs <<<"${ARCHS:-amd64 arm64}"
@@ -112,8 +115,8 @@ lock_folder() { # SPARK PYTHON ARCH: resolve one folder of locks; with --check, 
   local rel="locks/spark-$spark/python-$py/linux-$arch"
   local dir="$deps/$rel"
   mkdir -p "$scratch/$rel"
-  # Start from the committed locks so that the resolver keeps their pins.
-  if [ -d "$dir" ]; then cp "$dir"/*.txt "$scratch/$rel/"; fi
+  # Start from the committed locks so that the resolver keeps their pins, unless upgrading.
+  if [ -d "$dir" ] && ! $upgrade; then cp "$dir"/*.txt "$scratch/$rel/"; fi
   compile "$rel/gpu-iceberg.txt" "" ${inputs[gpu-iceberg]}
   for stage in base gpu iceberg; do
     compile "$rel/$stage.txt" "$rel/gpu-iceberg.txt" ${inputs[$stage]}
@@ -158,17 +161,19 @@ if [ -n "$(ls -A "$scratch/failed")" ]; then
   exit 1
 fi
 
-# uv for the tools stage and setuptools for pyspark's build: one lock each for every platform.
+# uv for the tools stage, setuptools for pyspark's build and the iceberg test image's S3 server:
+# one lock each (FOLDER/locks/NAME.txt from FOLDER/requirements-NAME.txt) for every platform.
 stale=()
-for tool_set in tools build; do
-  mkdir -p "$scratch/locks"
-  if [ -f "$deps/locks/$tool_set.txt" ]; then cp "$deps/locks/$tool_set.txt" "$scratch/locks/"; fi
-  (cd "$scratch" && "$uv" pip compile --quiet --generate-hashes --no-header --universal \
-    --output-file "locks/$tool_set.txt" "requirements-$tool_set.txt")
+for tool_set in "$deps/tools" "$deps/build" "$here/tests/images/runtime/s3"; do
+  folder=${tool_set%/*} name=${tool_set##*/}
+  mkdir -p "$scratch/tool-locks"
+  if [ -f "$folder/locks/$name.txt" ] && ! $upgrade; then cp "$folder/locks/$name.txt" "$scratch/tool-locks/"; fi
+  (cd "$folder" && "$uv" pip compile --quiet --generate-hashes --no-header --universal \
+    --output-file "$scratch/tool-locks/$name.txt" "requirements-$name.txt")
   if $check; then
-    cmp -s "$deps/locks/$tool_set.txt" "$scratch/locks/$tool_set.txt" || stale+=("locks/$tool_set.txt")
+    cmp -s "$folder/locks/$name.txt" "$scratch/tool-locks/$name.txt" || stale+=("${folder#"$here"/}/locks/$name.txt")
   else
-    cp "$scratch/locks/$tool_set.txt" "$deps/locks/"
+    cp "$scratch/tool-locks/$name.txt" "$folder/locks/"
   fi
 done
 for marker in "$scratch/stale"/*; do

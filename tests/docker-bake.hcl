@@ -1,12 +1,14 @@
 # Test-only images, baked by the test harness together with ../docker-bake.hcl: each variant of
 # each cell plus what its runtime tests need and the layer itself must not carry, a Java runtime
-# its Spark line supports for a local Spark session, the user Spark on Kubernetes runs as, and a
-# PostgreSQL server.
+# its Spark line supports for a local Spark session, the user Spark on Kubernetes runs as, a
+# PostgreSQL server, and for iceberg an S3 endpoint.
 target "test" {
   name        = "${target_name(variant, cell)}-test"
-  description = "Test image: ${target_name(variant, cell)} + Java (${join(" or ", spark_lines()[cell.spark].java)}) + the spark user (uid 185) + PostgreSQL"
+  description = "Test image: ${target_name(variant, cell)} + Java (${join(" or ", spark_lines()[cell.spark].java)}) + the spark user (uid 185) + PostgreSQL${variant.stage == "iceberg" ? " + moto's S3 server" : ""}"
   context     = "tests/images/runtime"
   contexts    = { variant = "target:${target_name(variant, cell)}" }
+  target      = variant.stage == "iceberg" ? "with-object-store" : "runtime"
+  secret      = build_secrets()
   args        = { JAVA_VERSIONS = join(" ", spark_lines()[cell.spark].java) }
   tags        = ["spark-k8s-python-deps${variant.suffix}-test:${cell_tag(cell)}"]
   # The variants' compression: layers they share are their blobs, not converted ones.

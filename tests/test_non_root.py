@@ -3,7 +3,7 @@ change it."""
 
 import json
 
-SPARK_USER = "185:185"
+from tests.shared.containers import SPARK_USER
 
 
 def test_every_distribution_imports_as_the_spark_user(variant, run):

@@ -13,6 +13,8 @@ from pathlib import Path
 from python_on_whales import docker
 
 UNITS_DIR = Path(__file__).resolve().parents[1] / "units"
+# The user Spark on Kubernetes runs as, as apache/spark's images create it (and the test images).
+SPARK_USER = "185:185"
 
 
 def run_in(image: str, *command: str, **options) -> str:
