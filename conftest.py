@@ -28,7 +28,8 @@ from tests.shared.bake import (
 )
 from tests.shared.containers import probe_gpu, run_in, start_postgres
 from tests.shared.layers import Layer, read_layers
-from tests.shared.matrix import Variant, harness_targets, variants
+from tests.shared.matrix import Variant, engine_arch, harness_targets, variants
+from tests.shared.sbom import bake_sboms
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -181,6 +182,16 @@ def run(image: str) -> Callable[..., str]:
 def run_with_test_tools(images: dict[str, str], variant: Variant) -> Callable[..., str]:
     """Run a command in the variant's test image (the variant plus Java and PostgreSQL)."""
     return lambda *command, **options: run_in(images[variant.test_target], *command, **options)
+
+
+@pytest.fixture
+def sbom(once, images: dict[str, str], variant: Variant) -> Callable[..., dict]:
+    """sbom(platform): the variant's SBOM for a platform (the engine's by default), as `make
+    sbom` writes it. The SBOMs of every variant under test are baked once, after the images."""
+    result = once("sbom", lambda folder: bake_sboms(selected_variants(), folder / "sbom"))
+    if "error" in result:
+        report_once(once.folder / "sbom.reported", result["error"])
+    return lambda platform=f"linux/{engine_arch()}": json.loads(Path(result["files"][variant.target][platform]).read_text())
 
 
 @pytest.fixture(scope="session")

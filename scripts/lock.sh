@@ -161,10 +161,11 @@ if [ -n "$(ls -A "$scratch/failed")" ]; then
   exit 1
 fi
 
-# uv for the tools stage, setuptools for pyspark's build and the iceberg test image's S3 server:
-# one lock each (FOLDER/locks/NAME.txt from FOLDER/requirements-NAME.txt) for every platform.
+# uv for the tools stage, setuptools for pyspark's build, the SBOM tools and the iceberg test
+# image's S3 server: one lock each (FOLDER/locks/NAME.txt from FOLDER/requirements-NAME.txt) for
+# every platform.
 stale=()
-for tool_set in "$deps/tools" "$deps/build" "$here/tests/images/runtime/s3"; do
+for tool_set in "$deps/tools" "$deps/build" "$deps/sbom" "$here/tests/images/runtime/s3"; do
   folder=${tool_set%/*} name=${tool_set##*/}
   mkdir -p "$scratch/tool-locks"
   if [ -f "$folder/locks/$name.txt" ] && ! $upgrade; then cp "$folder/locks/$name.txt" "$scratch/tool-locks/"; fi
