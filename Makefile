@@ -12,10 +12,13 @@
 #   make lock     re-resolve the lock files after editing a requirements-*.txt or spark-lines/*.txt
 #                 (only the cells an edit touches; FULL=1 all of them, e.g. after a change to lock.sh)
 #   make check-lock  fail if a lock is stale against its inputs (also a test; FULL=1 re-resolves all)
+#   make upgrade  every lock to the newest versions its inputs allow, a table of what moved, then
+#                 make test (UPGRADE_PROOF); the new locks stay only if it passes
 #   make bench    our build against the spec's naive one: cold builds (amd64 and arm64), rebuilds
 #                 after edits, cold pulls, imports; then layer compressions (benchmarks/; empties
 #                 the build cache)
 #   make wheelhouse  every file the default cell's locks name, for building with no network
+#   make sbom     a CycloneDX SBOM of each image of the default cell, per platform, in reports/sbom/
 #
 # BAKE_GROUP is any group or target of docker-bake.hcl, or several: ci, matrix, all (the default
 # cell), python-deps-iceberg-spark35-py311... The Python 3.11 and 3.13 cells build on the hermetic
@@ -38,6 +41,8 @@ BAKE_FLAGS     ?=
 BENCH_VARIANTS ?= base,iceberg
 # --no-foreign leaves out the foreign platform's cold build (the naive one runs pip under QEMU: an hour here).
 BENCH_FLAGS    ?=
+# What must pass for make upgrade's new locks to stay.
+UPGRADE_PROOF  ?= $(MAKE) --no-print-directory test
 # A folder written by `make wheelhouse`: when set, the variants install from it alone, with no network.
 WHEELHOUSE     ?=
 # Image labels: the source revision ("-dirty" with uncommitted changes) and where it lives.
@@ -62,7 +67,7 @@ FOREIGN_ROOTFS = $(filter-out %-$(subst linux/,,$(ENGINE_PLATFORM)).tar,$(ROOTFS
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) \
               $(if $(WHEELHOUSE),--allow=fs=$(abspath $(WHEELHOUSE)))
 
-.PHONY: build native-build test publish test-matrix sizes bench wheelhouse lock check-lock engine bases venv clean
+.PHONY: build native-build test publish test-matrix sizes bench wheelhouse sbom lock check-lock upgrade engine bases venv clean
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then every platform, the engine's cached.
@@ -80,6 +85,12 @@ native-build:
 wheelhouse: WHEELHOUSE := $(or $(WHEELHOUSE),wheelhouse)
 wheelhouse: bases
 	docker buildx bake $(BAKE_ALLOW) wheelhouse
+
+# Each image of the default cell (built if it is not), for PLATFORMS and DEFAULT_CELL_PLATFORMS:
+# reports/sbom/IMAGE/CELL/linux_ARCH/sbom.cdx.json. Another cell: docker buildx bake
+# python-deps-iceberg-spark35-py311-sbom; every cell: sbom-offered.
+sbom: bases
+	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) sbom
 
 # The test images (tests/docker-bake.hcl) are baked here too, so that their progress shows;
 # the harness's own bake then finds everything cached. A green run records the digests it
@@ -124,6 +135,9 @@ lock: engine venv
 
 check-lock: engine venv
 	UV=$(VENV)/bin/uv scripts/lock.sh --check $(if $(FULL),--full)
+
+upgrade: engine venv
+	UV=$(VENV)/bin/uv $(VENV)/bin/python scripts/upgrade.py --proof "$(UPGRADE_PROOF)"
 
 engine:
 	scripts/ensure-docker.sh
