@@ -87,10 +87,11 @@ wheelhouse: bases
 	docker buildx bake $(BAKE_ALLOW) wheelhouse
 
 # Each image of the default cell (built if it is not), for PLATFORMS and DEFAULT_CELL_PLATFORMS:
-# reports/sbom/IMAGE/CELL/linux_ARCH/sbom.cdx.json. Another cell: docker buildx bake
-# python-deps-iceberg-spark35-py311-sbom; every cell: sbom-offered.
+# reports/sbom/IMAGE/CELL/linux_ARCH/sbom.cdx.json, then the licences they declare. Another
+# cell: docker buildx bake python-deps-iceberg-spark35-py311-sbom; every cell: sbom-offered.
 sbom: bases
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) sbom
+	scripts/licences.py reports/sbom
 
 # The test images (tests/docker-bake.hcl) are baked here too, so that their progress shows;
 # the harness's own bake then finds everything cached. A green run records the digests it
