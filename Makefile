@@ -99,6 +99,7 @@ sbom: bases
 test: DEFAULT_CELL_PLATFORMS = $(TEST_PLATFORMS)
 test: build venv
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
+	scripts/ensure-oras.sh
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
 	  $$($(VENV)/bin/python -m tests.shared.matrix)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -107,6 +108,7 @@ test: build venv
 # REGISTRY: nothing is built; refused if they changed since or the tests did not pass.
 publish:
 	@test -n "$(REGISTRY)" || { echo "make publish: set REGISTRY, e.g. make publish REGISTRY=ghcr.io/acme/" >&2; exit 2; }
+	scripts/ensure-oras.sh
 	scripts/publish.py $(REGISTRY)
 
 # Every cell of the matrix group (each Spark line on each Python with a base here), one at a

@@ -29,7 +29,7 @@ from tests.shared.bake import (
 from tests.shared.containers import probe_gpu, run_in, start_postgres
 from tests.shared.layers import Layer, read_layers
 from tests.shared.matrix import Variant, engine_arch, harness_targets, variants
-from tests.shared.sbom import bake_sboms
+from tests.shared.sbom import TESTED_SBOMS, bake_sboms, keep_sboms
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,14 +64,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """After a green run of the whole suite, record what it tested for scripts/publish.py: every
     variant's tags and index digest, as the session's bake reported them (the `once` folder is
-    the controller's base temporary folder), and the revision (REVISION, set by the Makefile)."""
+    the controller's base temporary folder), its SBOMs (kept in reports/sbom-tested/) and the
+    revision (REVISION, set by the Makefile)."""
     config = session.config
     if not (is_controller(config) and runs_whole_suite(config) and exitstatus == 0):
         return
     baked = config._tmp_path_factory.getbasetemp() / "bake.json"
+    sboms = config._tmp_path_factory.getbasetemp() / "sbom.json"
     if baked.exists() and "variant_images" in (result := json.loads(baked.read_text())):
         TESTED_RECORD.parent.mkdir(exist_ok=True)
-        TESTED_RECORD.write_text(json.dumps({"revision": os.environ.get("REVISION", ""), "images": result["variant_images"]}, indent=2))
+        images = keep_sboms(result["variant_images"], json.loads(sboms.read_text()).get("files", {}) if sboms.exists() else {}, TESTED_SBOMS)
+        TESTED_RECORD.write_text(json.dumps({"revision": os.environ.get("REVISION", ""), "images": images}, indent=2))
 
 
 def selected_variants() -> list[Variant]:
@@ -185,13 +188,19 @@ def run_with_test_tools(images: dict[str, str], variant: Variant) -> Callable[..
 
 
 @pytest.fixture
-def sbom(once, images: dict[str, str], variant: Variant) -> Callable[..., dict]:
-    """sbom(platform): the variant's SBOM for a platform (the engine's by default), as `make
-    sbom` writes it. The SBOMs of every variant under test are baked once, after the images."""
+def sbom_files(once, images: dict[str, str]) -> dict[str, dict[str, str]]:
+    """{target: {platform: SBOM file}} of every variant under test, as `make sbom` writes them;
+    baked once, after the images."""
     result = once("sbom", lambda folder: bake_sboms(selected_variants(), folder / "sbom"))
     if "error" in result:
         report_once(once.folder / "sbom.reported", result["error"])
-    return lambda platform=f"linux/{engine_arch()}": json.loads(Path(result["files"][variant.target][platform]).read_text())
+    return result["files"]
+
+
+@pytest.fixture
+def sbom(sbom_files, variant: Variant) -> Callable[..., dict]:
+    """sbom(platform): the variant's SBOM for a platform, the engine's by default."""
+    return lambda platform=f"linux/{engine_arch()}": json.loads(Path(sbom_files[variant.target][platform]).read_text())
 
 
 @pytest.fixture(scope="session")

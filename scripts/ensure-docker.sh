@@ -33,16 +33,7 @@ fi
 
 install_engine() {
   say "installing dockerd, containerd and buildx under $ENGINE_DIR"
-  local state="$ENGINE_DIR/apt" debs="$ENGINE_DIR/debs"
-  mkdir -p "$state/lists/partial" "$debs"
-  printf 'deb http://deb.debian.org/debian %s main\n' trixie sid >"$state/sources.list"
-  local apt_private=(-o "Dir::State::Lists=$state/lists" -o "Dir::Etc::SourceList=$state/sources.list"
-    -o Dir::Etc::SourceParts=/dev/null -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
-  apt-get "${apt_private[@]}" -qq update
-  (cd "$debs" && apt-get "${apt_private[@]}" -qq download "${NEW_PACKAGES[@]}")
-  rm -rf "$ROOT.new" && mkdir -p "$ROOT.new"
-  for deb in "$debs"/*.deb; do dpkg -x "$deb" "$ROOT.new"; done
-  rm -rf "$ROOT" && mv "$ROOT.new" "$ROOT"
+  "$(dirname "$0")/debian-fetch.sh" "$ENGINE_DIR/apt" "$ROOT" "${NEW_PACKAGES[@]}"
 }
 
 link_buildx_plugin() {

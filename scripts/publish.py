@@ -12,6 +12,12 @@ A push is all or nothing per tag: the registry names the index only after every 
 manifest under it arrived, so a push cut off midway leaves no tag at a partial image; the local
 alias made for the push is removed again. Running again finishes it.
 
+Each platform's image then gets its SBOM, the one the green run tested (make test records it), as
+an OCI referrer of its manifest (`oras attach`, artifact type application/vnd.cyclonedx+json):
+`oras discover REGISTRY/NAME@DIGEST` finds it, on a registry with the referrers API or one with
+only the tag scheme that oras falls back to. An SBOM already attached is not attached again, so
+a run cut off after the image's push finishes the attachments when run again.
+
 Usage: publish.py REGISTRY [--tested FILE]      e.g. publish.py ghcr.io/acme/
 """
 
@@ -22,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # A push that has not finished by then has stalled (a registry that takes the connection and
 # never answers leaves docker push waiting for ever): it is stopped and reported as broken off.
 PUSH_TIMEOUT_SECONDS = int(os.environ.get("PUBLISH_PUSH_TIMEOUT", "3600"))
+SBOM_TYPE = "application/vnd.cyclonedx+json"
 
 
 class Refusal(Exception):
@@ -86,11 +94,14 @@ def planned_pushes(tested: dict, registry: str) -> list[tuple[str, str, str]]:
         raise Refusal(f"the tests ran on revision {tested['revision']}, the tree is at {revision()}: run make test again, then publish; nothing was pushed")
     pushes = []
     for image in tested["images"]:
+        missing = [path for path in image.get("sboms", {}).values() if not (ROOT / path).is_file()]
+        if not image.get("sboms") or missing:
+            raise Refusal(f"the test run recorded no SBOM for {image['target']} ({', '.join(missing) or 'none recorded'}): run make test again, then publish; nothing was pushed")
         for tag in image["tags"]:
             have = local_digest(tag)
             if have != image["digest"]:
                 raise Refusal(f"{tag} is {have or 'not on this engine'}, the tests tested {image['digest']}: run make test again, then publish; nothing was pushed")
-            pushes.append((tag, f"{registry}{tag.split('/')[-1]}", image["digest"]))
+            pushes.append((tag, f"{registry}{tag.split('/')[-1]}", image))
     return pushes
 
 
@@ -119,6 +130,40 @@ def push(local: str, remote: str, digest: str, registry: str) -> None:
     print(f"publish: {remote}@{digest}")
 
 
+def oras(*arguments: str, registry: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """oras against the registry: plain HTTP for one on loopback, as docker treats it."""
+    loopback = re.match(r"(localhost|127\.[0-9.]+)(:|$)", registry_host(registry))
+    command, *rest = arguments
+    return subprocess.run(["oras", command, *(["--plain-http"] if loopback else []), *rest], capture_output=True, text=True, cwd=cwd)
+
+
+def attach_sboms(remote: str, image: dict, registry: str) -> None:
+    """Each platform manifest of the pushed index gets its tested SBOM as a referrer, unless it
+    has one already."""
+    raw = docker("buildx", "imagetools", "inspect", "--raw", remote).stdout
+    index = json.loads(raw)
+    if "manifests" not in index:  # one platform's manifest, not an index
+        config = json.loads(docker("buildx", "imagetools", "inspect", "--format={{json .Image}}", remote).stdout)
+        index = {"manifests": [{"digest": f"sha256:{hashlib.sha256(raw.encode()).hexdigest()}", "platform": config}]}
+    repository = remote.rsplit(":", 1)[0]
+    for entry in index["manifests"]:
+        platform = f"{entry['platform']['os']}/{entry['platform']['architecture']}"
+        if platform == "unknown/unknown":
+            continue  # a provenance attestation's manifest
+        if platform not in image["sboms"]:
+            raise Refusal(f"the test run recorded no SBOM of {remote} for {platform}: run make test again, then publish")
+        subject = f"{repository}@{entry['digest']}"
+        found = oras("discover", "--format", "json", "--artifact-type", SBOM_TYPE, subject, registry=registry)
+        if found.returncode == 0 and json.loads(found.stdout).get("referrers"):
+            continue
+        sbom = ROOT / image["sboms"][platform]
+        attached = oras("attach", "--artifact-type", SBOM_TYPE, subject, f"{sbom.name}:{SBOM_TYPE}", registry=registry, cwd=sbom.parent)
+        if attached.returncode != 0:
+            last = (attached.stderr.strip() or attached.stdout.strip() or "no output").splitlines()[-1]
+            raise Refusal(f"attaching the SBOM of {remote} ({platform}) failed ({last}): the image is pushed; run again to attach it")
+        print(f"publish: {subject} <- SBOM {image['sboms'][platform]}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("registry", help="prefix of the pushed names, with its trailing slash, e.g. ghcr.io/acme/")
@@ -129,9 +174,12 @@ def main() -> int:
         if not options.tested.exists():
             raise Refusal(f"no green test run is recorded ({options.tested}): run make test, then publish; nothing was pushed")
         pushes = planned_pushes(json.loads(options.tested.read_text()), registry)
+        if not shutil.which("oras"):
+            raise Refusal("oras, which attaches the SBOMs, is not on PATH: run scripts/ensure-oras.sh (make publish does), then publish; nothing was pushed")
         check_reachable(registry)
-        for local, remote, digest in pushes:
-            push(local, remote, digest, registry)
+        for local, remote, image in pushes:
+            push(local, remote, image["digest"], registry)
+            attach_sboms(remote, image, registry)
     except Refusal as refusal:
         print(f"publish: error: {refusal}", file=sys.stderr)
         return 1

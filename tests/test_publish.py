@@ -54,6 +54,13 @@ def test_refuses_an_image_changed_since_it_was_tested(default_image, tmp_path):
         assert json.loads(registry.get("_catalog")[0])["repositories"] == [], "something was pushed"
 
 
+def test_refuses_a_run_that_recorded_no_sbom(default_image, tmp_path):
+    with Registry(tmp_path / "registry") as registry:
+        line = error_line(publish(f"{registry.address}/x/", record_tested(tmp_path, [{**default_image, "sboms": {}}])))
+        assert f"the test run recorded no SBOM for {default_image['target']}" in line and "nothing was pushed" in line, line
+        assert json.loads(registry.get("_catalog")[0])["repositories"] == [], "something was pushed"
+
+
 def test_refuses_a_run_of_another_revision(default_image, tmp_path):
     line = error_line(publish("127.0.0.1:1/x/", record_tested(tmp_path, [default_image], revision="0" * 40)))
     assert f"the tests ran on revision {'0' * 40}" in line, line

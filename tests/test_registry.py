@@ -1,28 +1,36 @@
 """The images in a registry: every variant baked, pushed by scripts/publish.py (what make publish
 runs) to a registry on loopback as one index per tag with every platform built, then pulled back
 by a second engine that holds none of their blobs. The digests are the same at every step, the
-foreign platform's pulled image runs, and the layers variants share are stored once."""
+foreign platform's pulled image runs, each platform's image carries its tested SBOM as a
+referrer that oras finds, and the layers variants share are stored once."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
 
 from tests.shared.bake import bake_group
 from tests.shared.containers import platform_manifest
 from tests.shared.engine import SecondEngine
 from tests.shared.matrix import MACHINES, STAGES, variants
 from tests.shared.registry import Registry, publish, record_tested
+from tests.shared.sbom import keep_sboms
 
 NAMESPACE = "spark-k8s/"
 
 
-def test_the_images_round_trip_through_a_registry(variant_images, tmp_path):
+def test_the_images_round_trip_through_a_registry(variant_images, sbom_files, tmp_path):
     """One test, so that one xdist worker pushes the images once (a whole image set is gigabytes);
     each check below is a function of its own."""
+    tested = keep_sboms(variant_images, sbom_files, tmp_path / "sboms")
     with Registry(tmp_path / "registry") as registry, SecondEngine(tmp_path / "second-engine") as second_engine:
-        result = publish(f"{registry.address}/{NAMESPACE}", record_tested(tmp_path, variant_images))
+        result = publish(f"{registry.address}/{NAMESPACE}", record_tested(tmp_path, tested))
         assert result.returncode == 0, f"publish failed: {result.stderr}"
-        published = [{**image, "repository": NAMESPACE + image["tags"][0].split("/")[-1].split(":")[0]} for image in variant_images]
+        published = [{**image, "repository": NAMESPACE + image["tags"][0].split("/")[-1].split(":")[0]} for image in tested]
         built = {variant.target: variant for variant in variants(bake_group())}
         check_each_tag_names_the_tested_index_with_every_platform_built(published, built, registry)
+        check_each_platform_carries_its_tested_sbom(published, registry, tmp_path)
         check_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published, built, registry, second_engine)
         check_the_pulled_foreign_platform_image_runs(published, built, registry, second_engine)
         check_layers_the_variants_share_are_stored_once(published, built, registry)
@@ -49,6 +57,27 @@ def check_each_tag_names_the_tested_index_with_every_platform_built(published, b
                 assert manifest == platform_manifest(tag, platform), f"{tag} {platform}: pushed {manifest}, not the image tested"
         attestations = [entry for entry in index["manifests"] if entry["platform"]["os"] == "unknown"]
         assert len(attestations) == len(variant.platforms), f"{image['target']}: no provenance attestation per platform: {index}"
+
+
+def sbom_referrers(registry, image: dict, manifest: str) -> list[dict]:
+    """The CycloneDX referrers of a manifest, as `oras discover` finds them."""
+    subject = f"{registry.address}/{image['repository']}@{manifest}"
+    found = subprocess.run(["oras", "discover", "--plain-http", "--format", "json", "--artifact-type", "application/vnd.cyclonedx+json", subject], capture_output=True, text=True)
+    assert found.returncode == 0, f"oras discover {subject}: {found.stderr}"
+    return json.loads(found.stdout)["referrers"]
+
+
+def check_each_platform_carries_its_tested_sbom(published, registry, folder: Path):
+    """Every platform's manifest has one SBOM referrer, once however many tags name the image,
+    and oras pulls back the SBOM the tests checked."""
+    for image in published:
+        _, index = registry.manifest(image["repository"], image["digest"])
+        for platform, manifest in platform_manifests(index).items():
+            referrers = sbom_referrers(registry, image, manifest)
+            assert len(referrers) == 1, f"{image['target']} {platform}: {len(referrers)} SBOM referrers"
+            pulled = folder / "pulled-sboms" / image["target"] / platform.replace("/", "_")
+            subprocess.run(["oras", "pull", "--plain-http", "--output", str(pulled), referrers[0]["reference"]], check=True, capture_output=True)
+            assert (pulled / "sbom.cdx.json").read_bytes() == Path(image["sboms"][platform]).read_bytes(), f"{image['target']} {platform}: another SBOM"
 
 
 def check_an_engine_without_their_blobs_pulls_back_the_digests_pushed(published, built, registry, second_engine):
@@ -87,7 +116,8 @@ def check_the_pulled_foreign_platform_image_runs(published, built, registry, sec
 
 def check_layers_the_variants_share_are_stored_once(published, built, registry):
     """A variant's image is its parent's layers plus its own, byte for byte, on every platform;
-    the registry stores every blob the pushed indexes reference once, and nothing else."""
+    the registry stores every blob the pushed indexes and their SBOMs reference once, and nothing
+    else."""
     referenced, layer_uses, distinct_layers = set(), 0, set()
     layers = {}
     for image in published:
@@ -98,6 +128,15 @@ def check_layers_the_variants_share_are_stored_once(published, built, registry):
             _, manifest = registry.manifest(image["repository"], entry["digest"])
             referenced.add(manifest["config"]["digest"])
             referenced.update(layer["digest"] for layer in manifest["layers"])
+            # An SBOM referrer: its manifest, empty config and document, and the index under the
+            # tag sha256-DIGEST that oras keeps where the registry has no referrers API.
+            for referrer in sbom_referrers(registry, image, entry["digest"]) if entry["platform"]["os"] != "unknown" else []:
+                referenced.add(referrer["digest"])
+                _, artifact = registry.manifest(image["repository"], referrer["digest"])
+                referenced.add(artifact["config"]["digest"])
+                referenced.update(layer["digest"] for layer in artifact["layers"])
+                if entry["digest"].replace(":", "-") in registry.tags(image["repository"]):
+                    referenced.add(registry.manifest(image["repository"], entry["digest"].replace(":", "-"))[0])
             distinct_layers.update(layer["digest"] for layer in manifest["layers"])
             layer_uses += len(manifest["layers"])
             if entry["platform"]["os"] != "unknown":

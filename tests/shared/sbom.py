@@ -4,11 +4,15 @@ variants under test, and reading their components."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
-from tests.shared.bake import MAIN_BAKE_FILES, ROOT, bake_entitlements
+from tests.shared.bake import MAIN_BAKE_FILES, ROOT, TESTED_RECORD, bake_entitlements
 from tests.shared.matrix import Variant, normalize
+
+# The SBOMs of a green run's images, which scripts/publish.py attaches to them in the registry.
+TESTED_SBOMS = TESTED_RECORD.parent / "sbom-tested"
 
 
 def bake_sboms(variants: list[Variant], folder: Path) -> dict:
@@ -31,6 +35,21 @@ def bake_sboms(variants: list[Variant], folder: Path) -> dict:
             for variant in variants
         }
     }
+
+
+def keep_sboms(images: list[dict], files: dict[str, dict[str, str]], folder: Path) -> list[dict]:
+    """The images of a test record, each with its SBOMs copied into folder: {platform: path}."""
+    shutil.rmtree(folder, ignore_errors=True)
+    kept = []
+    for image in images:
+        sboms = {}
+        for platform, file in files.get(image["target"], {}).items():
+            copy = folder / image["target"] / platform.replace("/", "_") / "sbom.cdx.json"
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(file, copy)
+            sboms[platform] = str(copy)
+        kept.append({**image, "sboms": sboms})
+    return kept
 
 
 def python_components(sbom: dict) -> dict[str, dict]:

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Make sure `oras` (the ORAS project's client for OCI artifacts) is on PATH: make publish attaches
+# each image's SBOM to it in the registry with `oras attach`. Where it is missing on Debian, the
+# package of Debian's newer suites is fetched beside the system (debian-fetch.sh) and linked into
+# /usr/local/bin. Safe to run any number of times.
+set -euo pipefail
+
+TOOLS_DIR=${TOOLS_DIR:-/opt/python-deps-tools}
+say() { echo "ensure-oras: $*" >&2; }
+
+command -v oras >/dev/null && exit 0
+[ -r /etc/debian_version ] && command -v apt-get >/dev/null ||
+  { say "error: oras is not installed and this is not a Debian machine: install it (https://oras.land/docs/installation) and run again"; exit 1; }
+sudo=()
+if [ "$(id -u)" != 0 ]; then
+  sudo -n true 2>/dev/null || { say "error: oras is not installed: install it, or run this script as root (sudo $0), and run again"; exit 1; }
+  sudo=(sudo -n)
+fi
+say "installing oras under $TOOLS_DIR"
+"${sudo[@]}" "$(dirname "$0")/debian-fetch.sh" "$TOOLS_DIR/apt" "$TOOLS_DIR/oras" oras
+"${sudo[@]}" ln -sf "$TOOLS_DIR/oras/usr/bin/oras" /usr/local/bin/oras
+say "$(oras version | head -n 1)"
