@@ -86,8 +86,8 @@ def check_reachable(registry: str) -> None:
         raise Refusal(f"cannot reach the registry {host} ({probe.stderr.strip().splitlines()[-1]}): check REGISTRY={registry} and that it is up; nothing was pushed")
 
 
-def planned_pushes(tested: dict, registry: str) -> list[tuple[str, str, str]]:
-    """(local tag, remote tag, digest) for every tag tested; refuses if any no longer matches."""
+def planned_pushes(tested: dict, registry: str) -> list[tuple[str, str, dict]]:
+    """(local tag, remote tag, tested image) for every tag tested; refuses if any no longer matches."""
     if not tested.get("revision"):
         raise Refusal("the test run recorded no revision (run it with make test, which sets REVISION): nothing was pushed")
     if tested["revision"] != revision():
@@ -177,9 +177,13 @@ def main() -> int:
         if not shutil.which("oras"):
             raise Refusal("oras, which attaches the SBOMs, is not on PATH: run scripts/ensure-oras.sh (make publish does), then publish; nothing was pushed")
         check_reachable(registry)
+        attached = set()
         for local, remote, image in pushes:
             push(local, remote, image["digest"], registry)
-            attach_sboms(remote, image, registry)
+            # Referrers point at the manifests, which every tag of an image shares: once per image.
+            if image["digest"] not in attached:
+                attach_sboms(remote, image, registry)
+                attached.add(image["digest"])
     except Refusal as refusal:
         print(f"publish: error: {refusal}", file=sys.stderr)
         return 1
