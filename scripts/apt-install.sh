@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Install the Debian packages given that are not installed yet, from the system's apt sources.
+# The one door through which the project installs Debian packages from the system's apt sources
+# (mmdebstrap, QEMU, docker-registry, the engine's runc...): the packages given that are not
+# installed yet. Safe to run several at once, as make's parallel jobs do: each waits for the
+# others under one lock, then installs only what is still missing. apt's own locks only refuse a
+# second apt-get ("Could not get lock /var/lib/apt/lists/lock"); they do not wait.
 # Usage: apt-install.sh PURPOSE PACKAGE...     e.g. apt-install.sh "the test registry" docker-registry skopeo
 set -euo pipefail
 
 purpose=$1
 shift
-missing=()
-for package in "$@"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
-done
+# Held across update and install: a flock on apt's own folder, which every user can open (the
+# caller may be a user with sudo) and apt never locks this way (its locks are fcntl's).
+LOCK=/var/lib/apt
+
+missing_packages() {
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || echo "$package"
+  done
+}
+
+mapfile -t missing < <(missing_packages "$@")
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 say() { echo "apt-install: $*" >&2; }
@@ -18,6 +30,14 @@ if [ "$(id -u)" != 0 ]; then
   sudo -n true 2>/dev/null || { say "error: $purpose needs ${missing[*]}: install them (sudo apt-get install ${missing[*]}) and run again"; exit 1; }
   sudo=(sudo -n)
 fi
+
+exec {lock_fd}<"$LOCK"
+flock "$lock_fd"
+# Another run may have installed them while this one waited.
+mapfile -t missing < <(missing_packages "${missing[@]}")
+[ ${#missing[@]} -eq 0 ] && exit 0
 say "installing for $purpose: ${missing[*]}"
-"${sudo[@]}" apt-get -qq update
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
+# Someone else's apt (unattended-upgrades on a CI runner) holds dpkg's lock a while: wait for it.
+apt_options=(-qq -o DPkg::Lock::Timeout=600)
+"${sudo[@]}" apt-get "${apt_options[@]}" update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_options[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null

@@ -13,12 +13,13 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 say() { echo "debian-rootfs: $*" >&2; }
 
-if ! command -v mmdebstrap >/dev/null; then
-  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null ||
-    { say "error: mmdebstrap is missing; install it (apt-get install mmdebstrap) and run again"; exit 1; }
-  say "installing mmdebstrap"
-  apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y mmdebstrap >/dev/null
-fi
+"$(dirname "$0")/apt-install.sh" "the hermetic bases' root filesystems" mmdebstrap
+
+# Written beside the target and renamed when whole: an interrupted run leaves no tarball that
+# looks made, and its leftover goes at the next run (or at once, on an error or a signal).
+partial=$out.partial
+rm -f "$partial"
+trap 'rm -f "$partial"' EXIT
 
 # Pinning the clock (to bookworm's release, for every suite) makes two runs on the same archive
 # state give the same tarball byte for byte. docker-bake.hcl gives the base images this time too.
@@ -27,5 +28,5 @@ say "building $suite $arch rootfs with python3 into $out"
 mmdebstrap --quiet --format=tar --variant=minbase --architectures="$arch" --include=python3,python3-venv,ca-certificates \
   --aptopt='Acquire::Languages "none"' \
   --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
-  "$suite" "$out.partial" "$mirror"
-mv "$out.partial" "$out"
+  "$suite" "$partial" "$mirror"
+mv "$partial" "$out"
