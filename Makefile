@@ -24,14 +24,45 @@
 # cell), python-deps-iceberg-spark35-py311... The Python 3.11 and 3.13 cells build on the hermetic
 # Debian bases made here; 3.10 and 3.12 on an image of yours: BASE_IMAGE_PY312=python:3.12-slim-bookworm
 
+# The disk make test needs free before it starts, measured (reports/disk.json: its peak, plus a
+# margin); TEST_SCRATCH_GB of it under the temporary folder (the tests' registry and second
+# engine), checked there where that is another filesystem than the engine's. 0 skips the check.
+TEST_DISK_GB    ?= 30
+TEST_SCRATCH_GB ?= 6
+
+# One make at a time in a checkout: a second one started while the first is at work (a second
+# terminal, an impatient re-run) would write the same root filesystems, images and reports. The
+# make you type only takes the checkout's lock (scripts/checkout-lock.py) and runs its goals in a
+# make of its own under it; a second one meanwhile stops at once, naming the first.
+ifndef CHECKOUT_LOCK
+export CHECKOUT_LOCK := $(CURDIR)/.make.lock
+goals := $(or $(MAKECMDGOALS),build)
+running := $(shell python3 scripts/checkout-lock.py --holder $(CHECKOUT_LOCK))
+$(if $(running),$(error this checkout is busy: $(running) is running in it; wait for it to end or stop it, then run this again))
+# make test's first check, before the lock: the free disk it needs (scripts/disk-space.py).
+ifneq ($(filter test,$(goals)),)
+too_small := $(shell scripts/disk-space.py check $(TEST_DISK_GB) $(TEST_SCRATCH_GB) 2>&1)
+$(if $(too_small),$(error $(too_small)))
+endif
+.PHONY: $(goals)
+$(firstword $(goals)):
+	@python3 scripts/checkout-lock.py $(CHECKOUT_LOCK) $(MAKE) --no-print-directory $(MAKECMDGOALS)
+ifneq ($(words $(goals)),1)
+$(wordlist 2,$(words $(goals)),$(goals)):
+	@:
+endif
+else
+
 BAKE_GROUP     ?= ci
 # Empty: the engine's own platform. Foreign platforms build their installs natively and run their
 # checks under QEMU (scripts/ensure-emulation.sh sets it up).
 PLATFORMS      ?=
-# The default cell's python-deps and python-deps-iceberg for these platforms instead of PLATFORMS'
-# (docker-bake.hcl: DEFAULT_CELL_PLATFORMS); make test builds them for TEST_PLATFORMS.
-DEFAULT_CELL_PLATFORMS ?=
+# The platforms of the default cell's python-deps and python-deps-iceberg, which make test tests
+# on both: make build builds them too, so that the foreign platform's root filesystem (minutes
+# under emulation) is written while the engine's platform builds, not after it. The bake variable
+# DEFAULT_CELL_PLATFORMS (docker-bake.hcl), in place of PLATFORMS' for those images.
 TEST_PLATFORMS ?= linux/amd64,linux/arm64
+DEFAULT_CELL_PLATFORMS ?= $(TEST_PLATFORMS)
 ENGINE_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
@@ -67,12 +98,17 @@ FOREIGN_ROOTFS = $(filter-out %-$(subst linux/,,$(ENGINE_PLATFORM)).tar,$(ROOTFS
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) \
               $(if $(WHEELHOUSE),--allow=fs=$(abspath $(WHEELHOUSE)))
 
-.PHONY: build native-build test publish test-matrix sizes bench wheelhouse sbom lock check-lock upgrade engine bases venv clean
+# Names the phase a make test is in, for its time and disk figures (scripts/disk-space.py).
+phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
+
+.PHONY: build native-build test test-steps publish test-matrix sizes bench wheelhouse sbom lock check-lock upgrade engine bases venv clean
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then every platform, the engine's cached.
 build: engine
+	@$(call phase,engine platform images + foreign rootfs)
 	$(MAKE) --no-print-directory --jobs=3 $(FOREIGN_ROOTFS) $(if $(filter $(ENGINE_PLATFORM),$(ALL_PLATFORMS)),native-build)
+	@$(call phase,images for every platform)
 	$(MAKE) --no-print-directory bases
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) $(BAKE_GROUP)
 
@@ -93,15 +129,22 @@ sbom: bases
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) sbom
 	scripts/licences.py reports/sbom
 
-# The test images (tests/docker-bake.hcl) are baked here too, so that their progress shows;
-# the harness's own bake then finds everything cached. A green run records the digests it
-# tested in reports/tested.json, for make publish.
-test: DEFAULT_CELL_PLATFORMS = $(TEST_PLATFORMS)
-test: build venv
+# Checked first for the free disk it needs (TEST_DISK_GB, above), then built and tested under
+# scripts/disk-space.py, which samples the disk used meanwhile and writes the peak, the phase it
+# came in, and each phase's time to reports/disk.json. The test images (tests/docker-bake.hcl)
+# are baked here too, so that their progress shows; the harness's own bake then finds everything
+# cached. A green run records the digests it tested in reports/tested.json, for make publish.
+test:
+	@scripts/disk-space.py watch reports/disk.json -- $(MAKE) --no-print-directory test-steps
+
+test-steps: build venv
+	@$(call phase,test tools)
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
 	scripts/ensure-oras.sh
+	@$(call phase,test images)
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
 	  $$($(VENV)/bin/python -m tests.shared.matrix)
+	@$(call phase,tests)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Push exactly the images the last green make test tested (reports/tested.json), by digest, to
@@ -127,7 +170,6 @@ sizes: build venv
 # the foreign one, rebuilds after edits, what a node pulls then, cold pulls into an empty engine,
 # imports; then the layer compressions (benchmarks/compression.py). Prints the tables and writes
 # reports/benchmark*.json. Add gpu to BENCH_VARIANTS for the RAPIDS variant (about 25 GB more).
-bench: DEFAULT_CELL_PLATFORMS = $(TEST_PLATFORMS)
 bench: bases venv
 	scripts/apt-install.sh "the pull benchmarks" docker-registry iproute2
 	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS) $(BENCH_FLAGS)
@@ -142,9 +184,13 @@ check-lock: engine venv
 upgrade: engine venv
 	UV=$(VENV)/bin/uv $(VENV)/bin/python scripts/upgrade.py --proof "$(UPGRADE_PROOF)"
 
+# What the build installs on this machine, in one step before anything runs in parallel (every
+# install goes through scripts/apt-install.sh, which is safe to run concurrently all the same).
 engine:
+	@$(call phase,engine and host tools)
 	scripts/ensure-docker.sh
 	scripts/ensure-emulation.sh $(ALL_PLATFORMS)
+	scripts/apt-install.sh "the hermetic bases' root filesystems" mmdebstrap
 
 # The hermetic bases, tagged spark-k8s-python-3.11:latest and -3.13:latest, then a check that
 # every base BAKE_GROUP needs is here or pullable: bake's own error for a missing one is a
@@ -157,6 +203,7 @@ bases: engine
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml $(TOOLS_LOCK)
+	@$(call phase,test tools)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r $(TOOLS_LOCK)
 	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --group test
@@ -166,4 +213,6 @@ docker/docker-base/python-debian/rootfs-%.tar: scripts/debian-rootfs.sh
 	scripts/debian-rootfs.sh $(firstword $(subst -, ,$*)) $(lastword $(subst -, ,$*)) $@
 
 clean:
-	rm -rf $(VENV) docker/docker-base/python-debian/rootfs-*.tar reports
+	rm -rf $(VENV) docker/docker-base/python-debian/rootfs-*.tar* reports
+
+endif
