@@ -2,7 +2,7 @@
 
 The images under test are the variant targets of the bake group BAKE_GROUP (`ci` unless set),
 each a Dockerfile stage for one cell of the matrix; tests/docker-bake.hcl adds a test-only image
-on each (Java for Spark, a PostgreSQL server). They are baked once per session, across all xdist
+on each (Java for Spark), and a PostgreSQL server. They are baked once per session, across all xdist
 workers, and each test runs commands inside them. A test for base-deps also runs on the gpu and
 iceberg images, and every test of an image runs once per cell, with the cell in its id.
 """
@@ -28,7 +28,7 @@ from tests.shared.bake import (
 )
 from tests.shared.containers import probe_gpu, run_in, start_postgres
 from tests.shared.layers import Layer, read_layers
-from tests.shared.matrix import Variant, engine_arch, harness_targets, variants
+from tests.shared.matrix import POSTGRES_TARGET, Variant, engine_arch, harness_targets, variants
 from tests.shared.sbom import TESTED_SBOMS, bake_sboms, keep_sboms
 
 
@@ -75,6 +75,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         TESTED_RECORD.parent.mkdir(exist_ok=True)
         images = keep_sboms(result["variant_images"], json.loads(sboms.read_text()).get("files", {}) if sboms.exists() else {}, TESTED_SBOMS)
         TESTED_RECORD.write_text(json.dumps({"revision": os.environ.get("REVISION", ""), "images": images}, indent=2))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Under make test's disk watch (scripts/disk-space.py), name the test each process runs, so
+    that the peak names the tests that ran then."""
+    running = os.environ.get("DISK_WATCH_RUNNING_DIR")
+    if not running:
+        return (yield)
+    marker = Path(running) / os.environ.get("PYTEST_XDIST_WORKER", "main")
+    marker.write_text(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        marker.unlink(missing_ok=True)
 
 
 def selected_variants() -> list[Variant]:
@@ -183,7 +198,7 @@ def run(image: str) -> Callable[..., str]:
 
 @pytest.fixture
 def run_with_test_tools(images: dict[str, str], variant: Variant) -> Callable[..., str]:
-    """Run a command in the variant's test image (the variant plus Java and PostgreSQL)."""
+    """Run a command in the variant's test image (the variant plus Java and the spark user)."""
     return lambda *command, **options: run_in(images[variant.test_target], *command, **options)
 
 
@@ -217,15 +232,14 @@ def layers(once) -> Callable[[str], list[Layer]]:
 
 @pytest.fixture(scope="session")
 def postgres(once):
-    """A PostgreSQL server in a container of a test image, for the whole session. Clients join
+    """A PostgreSQL server in a container of its test image, for the whole session. Clients join
     its network namespace and reach it at 127.0.0.1:5432: loopback only."""
     baked = once("bake", bake)
     if "error" in baked:
         yield None  # the `images` fixture of the same test reports the failed bake
         return
-    server_image = baked["images"][next(variant.test_target for variant in selected_variants() if variant.stage == "base-deps")]
     try:
-        name = start_postgres(server_image)
+        name = start_postgres(baked["images"][POSTGRES_TARGET])
     except RuntimeError as error:
         pytest.fail(str(error), pytrace=False)
     try:
