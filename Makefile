@@ -137,6 +137,8 @@ sbom: bases
 test:
 	@scripts/disk-space.py watch reports/disk.json -- $(MAKE) --no-print-directory test-steps
 
+# The build's uv caches (PySpark's wheels, 1.4 GB a Spark line) are of no use to the tests, which
+# build one line again at most: trimmed before them, where the disk peaks.
 test-steps: build venv
 	@$(call phase,test tools)
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
@@ -145,6 +147,7 @@ test-steps: build venv
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
 	  $$($(VENV)/bin/python -m tests.shared.matrix)
 	@$(call phase,tests)
+	docker buildx prune --force --filter type=exec.cachemount >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Push exactly the images the last green make test tested (reports/tested.json), by digest, to

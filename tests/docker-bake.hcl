@@ -1,12 +1,20 @@
 # Test-only images, baked by the test harness together with ../docker-bake.hcl: each variant of
 # each cell plus what its runtime tests need and the layer itself must not carry, a Java runtime
-# its Spark line supports for a local Spark session, the user Spark on Kubernetes runs as, a
-# PostgreSQL server, and for iceberg an S3 endpoint.
+# its Spark line supports for a local Spark session and the user Spark on Kubernetes runs as (one
+# layer per base, shared by its variants' test images), for iceberg an S3 endpoint; and one
+# PostgreSQL server for all.
+
+# The base image of a Python's cells as a named context: a target of the main file, or an image.
+function "base_context_of" {
+  params = [python]
+  result = base_image_name(base_image(python)) != base_image(python) ? base_image(python) : "docker-image://${base_image(python)}"
+}
+
 target "test" {
   name        = "${target_name(variant, cell)}-test"
-  description = "Test image: ${target_name(variant, cell)} + Java (${join(" or ", spark_lines()[cell.spark].java)}) + the spark user (uid 185) + PostgreSQL${variant.stage == "iceberg" ? " + moto's S3 server" : ""}"
+  description = "Test image: ${target_name(variant, cell)} + Java (${join(" or ", spark_lines()[cell.spark].java)}) + the spark user (uid 185)${variant.stage == "iceberg" ? " + moto's S3 server" : ""}"
   context     = "tests/images/runtime"
-  contexts    = { variant = "target:${target_name(variant, cell)}" }
+  contexts    = { variant = "target:${target_name(variant, cell)}", base = base_context_of(cell.python) }
   target      = variant.stage == "iceberg" ? "with-object-store" : "runtime"
   secret      = build_secrets()
   args        = { JAVA_VERSIONS = join(" ", spark_lines()[cell.spark].java) }
@@ -19,13 +27,22 @@ target "test" {
   }
 }
 
+target "test-postgres" {
+  description = "Test image: a PostgreSQL server, on the base of the default cell's Python"
+  context     = "tests/images/runtime"
+  contexts    = { base = base_context_of(PYTHON_VERSION) }
+  target      = "postgres"
+  tags        = ["spark-k8s-python-deps-test-postgres:latest"]
+  output      = [image_output()]
+}
+
 # The base image of each Python's cells as the variants get it, loaded so that the layer tests
 # can tell its layers from those the Dockerfile adds.
 target "test-base" {
   name              = "test-base-py${replace(python, ".", "")}"
   description       = "Test image: the base of the Python ${python} cells"
   dockerfile-inline = "FROM base"
-  contexts          = { base = base_image_name(base_image(python)) != base_image(python) ? base_image(python) : "docker-image://${base_image(python)}" }
+  contexts          = { base = base_context_of(python) }
   tags              = ["spark-k8s-python-deps-test-base:python-${python}"]
   output            = [image_output()]
   matrix = {

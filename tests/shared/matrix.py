@@ -56,7 +56,7 @@ class Variant:
 
     @property
     def test_target(self) -> str:
-        """The test image on it: the variant plus Java, the spark user and PostgreSQL."""
+        """The test image on it: the variant plus Java and the spark user."""
         return f"{self.target}-test"
 
     @property
@@ -116,13 +116,19 @@ def parent_of(variant: Variant, others: list[Variant]) -> Variant | None:
     return next((other for other in others if other.stage == parent and other.cell == variant.cell), None) if parent else None
 
 
+# The PostgreSQL server of the tests that need one (tests/docker-bake.hcl).
+POSTGRES_TARGET = "test-postgres"
+
+
 def harness_targets(groups: list[str]) -> list[str]:
-    """What the harness bakes: the variants, a test image on each, and the base of each cell."""
+    """What the harness bakes: the variants, a test image on each, the base of each cell, and the
+    PostgreSQL server."""
     selected = variants(groups)
     return [
         *(variant.target for variant in selected),
         *(variant.test_target for variant in selected),
         *sorted({variant.base_target for variant in selected}),
+        POSTGRES_TARGET,
     ]
 
 
