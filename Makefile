@@ -193,7 +193,7 @@ engine:
 	@$(call phase,engine and host tools)
 	scripts/ensure-docker.sh
 	scripts/ensure-emulation.sh $(ALL_PLATFORMS)
-	scripts/apt-install.sh "the hermetic bases' root filesystems" mmdebstrap
+	scripts/debian-rootfs.sh --install-tools
 
 # The hermetic bases, tagged spark-k8s-python-3.11:latest and -3.13:latest, then a check that
 # every base BAKE_GROUP needs is here or pullable: bake's own error for a missing one is a

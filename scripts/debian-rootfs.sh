@@ -2,8 +2,15 @@
 # Write the root filesystem of a hermetic base image: a Debian suite (minbase) with Debian's
 # Python, the way the official debian images are made, for machines that cannot pull an image.
 # Usage: debian-rootfs.sh SUITE ARCH OUTPUT.tar   e.g. debian-rootfs.sh trixie arm64 rootfs-trixie-arm64.tar
+#        debian-rootfs.sh --install-tools          only install what it needs (make engine does,
+#                                                  before its parallel jobs)
 # A foreign ARCH runs its maintainer scripts under QEMU (scripts/ensure-emulation.sh sets it up).
 set -euo pipefail
+
+# mmdebstrap, and arch-test, which it needs for a foreign architecture (a Recommends of it that
+# a fresh machine lacks: "E: install arch-test for foreign architecture support").
+"$(dirname "$0")/apt-install.sh" "the hermetic bases' root filesystems" mmdebstrap arch-test
+[ "${1:-}" = --install-tools ] && exit 0
 
 usage="usage: $0 SUITE ARCH OUTPUT.tar"
 suite=${1:?$usage}
@@ -12,8 +19,6 @@ out=${3:?$usage}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 say() { echo "debian-rootfs: $*" >&2; }
-
-"$(dirname "$0")/apt-install.sh" "the hermetic bases' root filesystems" mmdebstrap
 
 # Written beside the target and renamed when whole: an interrupted run leaves no tarball that
 # looks made, and its leftover goes at the next run (or at once, on an error or a signal).
