@@ -105,7 +105,9 @@ phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then every platform, the engine's cached.
-build: engine
+build:
+	@$(call phase,engine and host tools)
+	$(MAKE) --no-print-directory engine
 	@$(call phase,engine platform images + foreign rootfs)
 	$(MAKE) --no-print-directory --jobs=3 $(FOREIGN_ROOTFS) $(if $(filter $(ENGINE_PLATFORM),$(ALL_PLATFORMS)),native-build)
 	@$(call phase,images for every platform)
@@ -137,17 +139,23 @@ sbom: bases
 test:
 	@scripts/disk-space.py watch reports/disk.json -- $(MAKE) --no-print-directory test-steps
 
-# The build's uv caches (PySpark's wheels, 1.4 GB a Spark line) are of no use to the tests, which
-# build one line again at most: trimmed before them, where the disk peaks.
-test-steps: build venv
+# Phases are marked here and in build's recipe alone: a target that sub-makes run too would mark
+# its phase again in the middle of another.
+# Once the test images are baked, the build cache is trimmed to what that bake used: the images'
+# own records, which the harness's bake finds again. The installs' stages, the uv caches and the
+# foreign platform's copies (about 9 GB) are of no use to the tests, whose own builds make again
+# the little they need, and would stay through the tests, where the disk peaks.
+test-steps: build
 	@$(call phase,test tools)
+	$(MAKE) --no-print-directory venv
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
 	scripts/ensure-oras.sh
 	@$(call phase,test images)
+	started=$$(date +%s) && \
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
-	  $$($(VENV)/bin/python -m tests.shared.matrix)
+	  $$($(VENV)/bin/python -m tests.shared.matrix) && \
+	docker buildx prune --force --filter until=$$(( $$(date +%s) - started + 1 ))s >/dev/null
 	@$(call phase,tests)
-	docker buildx prune --force --filter type=exec.cachemount >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Push exactly the images the last green make test tested (reports/tested.json), by digest, to
@@ -190,7 +198,6 @@ upgrade: engine venv
 # What the build installs on this machine, in one step before anything runs in parallel (every
 # install goes through scripts/apt-install.sh, which is safe to run concurrently all the same).
 engine:
-	@$(call phase,engine and host tools)
 	scripts/ensure-docker.sh
 	scripts/ensure-emulation.sh $(ALL_PLATFORMS)
 	scripts/debian-rootfs.sh --install-tools
@@ -206,7 +213,6 @@ bases: engine
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml $(TOOLS_LOCK)
-	@$(call phase,test tools)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r $(TOOLS_LOCK)
 	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --group test

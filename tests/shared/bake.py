@@ -7,9 +7,10 @@ import json
 import os
 import subprocess
 import uuid
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 # docker-bake.json holds the lock digests (scripts/lock.sh); bake reads it with docker-bake.hcl.
@@ -52,15 +53,41 @@ def bake_entitlements(environment: Mapping[str, str] = os.environ) -> list[str]:
     ]
 
 
+def build_cache_records(environment: Mapping[str, str]) -> set[str] | None:
+    """The IDs of the build cache's records, on the engine the environment names; None where the
+    listing fails (a record removed while it was read, by a build beside it)."""
+    listed = subprocess.run(["docker", "buildx", "du", "--format", "json"], env=environment, capture_output=True, text=True)
+    return {json.loads(line)["ID"] for line in listed.stdout.splitlines() if line.strip()} if listed.returncode == 0 else None
+
+
+@contextmanager
+def own_build_cache_pruned(environment: Mapping[str, str] = os.environ) -> Iterator[None]:
+    """Prune, once the block is done, the build cache records it created. A test's own build (a
+    clean one above all: gigabytes that no later build matches) would otherwise stay through the
+    rest of the suite, where make test's disk peaks; an image it loaded keeps its layers. BuildKit
+    prunes no record that another build still uses."""
+    before = build_cache_records(environment)
+    try:
+        yield
+    finally:
+        after = build_cache_records(environment)
+        # Unless both listings were read: pruning all but a list not read would prune the harness's.
+        created = after - before if before is not None and after is not None else set()
+        if created:
+            pattern = f"id~=^({'|'.join(sorted(created))})$"
+            subprocess.run(["docker", "buildx", "prune", "--force", "--filter", pattern], env=environment, capture_output=True)
+
+
 def run_bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
-    """`docker buildx bake` on docker-bake.hcl with these variables, its output captured. Online
-    and for the engine's platform, whatever WHEELHOUSE and platforms the suite runs with, unless
-    the variables set them."""
+    """`docker buildx bake` on docker-bake.hcl with these variables, its output captured, and the
+    build cache records it made pruned afterwards. Online and for the engine's platform, whatever
+    WHEELHOUSE and platforms the suite runs with, unless the variables set them."""
     environment = {**os.environ, "WHEELHOUSE": "", "PLATFORMS": "", "DEFAULT_CELL_PLATFORMS": "", **variables}
-    return subprocess.run(
-        ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--progress=plain", *bake_entitlements(environment), *arguments],
-        env=environment, capture_output=True, text=True, cwd=ROOT,
-    )
+    with own_build_cache_pruned(environment):
+        return subprocess.run(
+            ["docker", "buildx", "bake", *(f"--file={file}" for file in MAIN_BAKE_FILES), "--progress=plain", *bake_entitlements(environment), *arguments],
+            env=environment, capture_output=True, text=True, cwd=ROOT,
+        )
 
 
 def bake_under_own_tag(target: str, *arguments: str, **variables: str) -> tuple[subprocess.CompletedProcess, str]:
