@@ -141,10 +141,9 @@ test:
 
 # Phases are marked here and in build's recipe alone: a target that sub-makes run too would mark
 # its phase again in the middle of another.
-# Once the test images are baked, the build cache is trimmed to what that bake used: the images'
-# own records, which the harness's bake finds again. The installs' stages, the uv caches and the
-# foreign platform's copies (about 9 GB) are of no use to the tests, whose own builds make again
-# the little they need, and would stay through the tests, where the disk peaks.
+# Once the test images are baked, the build cache is trimmed to the records that bake used, which
+# the harness's bake finds again: what it did not use, the uv caches of the installs above all
+# (PySpark's wheels, 1.4 GB a Spark line), would stay through the tests, where the disk peaks.
 test-steps: build
 	@$(call phase,test tools)
 	$(MAKE) --no-print-directory venv
