@@ -2,10 +2,11 @@
 # engine with buildx (scripts/ensure-docker.sh), the hermetic base images, the test tools.
 #
 #   make build    bake the hermetic bases, then BAKE_GROUP (default ci: the cells CI tests) for
-#                 PLATFORMS (default: the engine's own)
-#   make test     build, the default cell's base and iceberg images for linux/amd64 and
-#                 linux/arm64 too, then run the test suite against the images
-#                 (reports/junit.xml), and record what passed for make publish
+#                 PLATFORMS (default: the engine's own), the default cell's base and iceberg
+#                 images for TEST_PLATFORMS (linux/amd64 and linux/arm64)
+#   make test     check the free disk, build, then run the test suite against the images
+#                 (reports/junit.xml), record what passed for make publish, and the disk and
+#                 time each phase took (reports/disk.json)
 #   make publish REGISTRY=host/ns/  push exactly the images the last green test run tested
 #   make test-matrix  build and test every cell of the matrix group, one cell at a time
 #   make sizes    size report per image and layer (reports/sizes.json)

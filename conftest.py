@@ -2,8 +2,8 @@
 
 The images under test are the variant targets of the bake group BAKE_GROUP (`ci` unless set),
 each a Dockerfile stage for one cell of the matrix; tests/docker-bake.hcl adds a test-only image
-on each (Java for Spark), and a PostgreSQL server. They are baked once per session, across all xdist
-workers, and each test runs commands inside them. A test for base-deps also runs on the gpu and
+on each (Java for Spark), and a PostgreSQL server. They are baked once per session, across all
+xdist workers, and each test runs commands inside them. A test for base-deps also runs on the gpu and
 iceberg images, and every test of an image runs once per cell, with the cell in its id.
 """
 
