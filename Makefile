@@ -106,9 +106,7 @@ phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then every platform, the engine's cached.
-build:
-	@$(call phase,engine and host tools)
-	$(MAKE) --no-print-directory engine
+build: engine
 	@$(call phase,engine platform images + foreign rootfs)
 	$(MAKE) --no-print-directory --jobs=3 $(FOREIGN_ROOTFS) $(if $(filter $(ENGINE_PLATFORM),$(ALL_PLATFORMS)),native-build)
 	@$(call phase,images for every platform)
@@ -138,10 +136,10 @@ sbom: bases
 # are baked here too, so that their progress shows; the harness's own bake then finds everything
 # cached. A green run records the digests it tested in reports/tested.json, for make publish.
 test:
-	@scripts/disk-space.py watch reports/disk.json -- $(MAKE) --no-print-directory test-steps
+	@scripts/disk-space.py watch reports/disk.json "engine and host tools" -- $(MAKE) --no-print-directory test-steps
 
-# Phases are marked here and in build's recipe alone: a target that sub-makes run too would mark
-# its phase again in the middle of another.
+# Phases are marked here and in build's recipe alone (the first, the engine's, is the watch's
+# argument): a target that sub-makes run too would mark its phase again in the middle of another.
 # Once the test images are baked, the build cache is trimmed to the records that bake used, which
 # the harness's bake finds again: what it did not use, the uv caches of the installs above all
 # (PySpark's wheels, 1.4 GB a Spark line), would stay through the tests, where the disk peaks.

@@ -6,13 +6,13 @@
       data root has less than NEED_GB free (less SCRATCH_GB where the temporary folder, which
       holds the tests' registry and second engine, is on a filesystem of its own, which then
       needs SCRATCH_GB).
-  disk-space.py watch REPORT -- COMMAND...
+  disk-space.py watch REPORT FIRST_PHASE -- COMMAND...
       Run COMMAND, sampling every 2 s the space used on the filesystems it writes (the engine's
       data root and containerd's, the checkout, the temporary folder); then write REPORT (JSON):
       the peak above the start, the phase it came in and the tests running then, and each
-      phase's time and peak; and print the phase table. COMMAND names its phases by writing
-      them to the file $DISK_WATCH_PHASE_FILE (the Makefile's `phase`), and pytest the tests it
-      runs into $DISK_WATCH_RUNNING_DIR (conftest.py).
+      phase's time and peak; and print the phase table. COMMAND starts in FIRST_PHASE and names
+      the next ones by writing them to the file $DISK_WATCH_PHASE_FILE (the Makefile's `phase`),
+      and pytest the tests it runs into $DISK_WATCH_RUNNING_DIR (conftest.py).
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ def existing(path: str) -> str:
     return str(current)
 
 
-def data_root() -> str:
+def data_root() -> str | None:
+    """Where the engine keeps its data; None while no engine answers."""
     answer = subprocess.run(["docker", "info", "--format", "{{.DockerRootDir}}"], capture_output=True, text=True)
-    return answer.stdout.strip() if answer.returncode == 0 and answer.stdout.strip() else DEFAULT_DATA_ROOT
+    return answer.stdout.strip() if answer.returncode == 0 and answer.stdout.strip() else None
 
 
 def free_bytes(path: str) -> int:
@@ -69,7 +70,7 @@ def filesystems(paths: dict[str, str]) -> dict[int, str]:
 def check(need_gb: float, scratch_gb: float) -> int:
     if need_gb <= 0:
         return 0
-    engine, scratch = data_root(), tempfile.gettempdir()
+    engine, scratch = data_root() or DEFAULT_DATA_ROOT, tempfile.gettempdir()
     separate = os.stat(existing(engine)).st_dev != os.stat(existing(scratch)).st_dev
     needs = [(engine, need_gb - scratch_gb if separate else need_gb)] + ([(scratch, scratch_gb)] if separate else [])
     for path, gigabytes in needs:
@@ -86,20 +87,27 @@ def check(need_gb: float, scratch_gb: float) -> int:
 
 
 class Watch:
-    def __init__(self, state: Path):
-        self.paths = {"engine": data_root(), "containerd": CONTAINERD_ROOT, "checkout": os.getcwd(), "tmp": tempfile.gettempdir()}
+    def __init__(self, state: Path, first_phase: str):
+        engine = data_root()
+        self.engine_answered = engine is not None
+        self.paths = {"engine": engine or DEFAULT_DATA_ROOT, "containerd": CONTAINERD_ROOT, "checkout": os.getcwd(), "tmp": tempfile.gettempdir()}
         self.phase_file = state / "phase"
+        self.phase_file.write_text(first_phase)
+        self.last_phase = first_phase
         self.running_dir = state / "running"
         self.running_dir.mkdir(parents=True, exist_ok=True)
         self.start = {path: used_bytes(path) for path in self._representatives()}
         self.began = time.monotonic()
         self.phases: dict[str, dict] = {}
-        self.peak = {"above_start_gb": 0.0, "phase": "start", "seconds": 0.0, "running": []}
+        self.peak = {"above_start_gb": 0.0, "phase": first_phase, "seconds": 0.0, "running": []}
         self.stopped = threading.Event()
 
     def _representatives(self) -> list[str]:
-        """One path per filesystem: the engine's data root may only appear once the engine starts."""
-        self.paths["engine"] = data_root() if self.paths["engine"] == DEFAULT_DATA_ROOT else self.paths["engine"]
+        """One path per filesystem: the engine's data root is known once the engine answers."""
+        if not self.engine_answered:
+            engine = data_root()
+            self.engine_answered = engine is not None
+            self.paths["engine"] = engine or DEFAULT_DATA_ROOT
         seen, chosen = set(), []
         for path in self.paths.values():
             device = os.stat(existing(path)).st_dev
@@ -109,10 +117,9 @@ class Watch:
         return chosen
 
     def phase(self) -> str:
-        try:
-            return self.phase_file.read_text().strip() or "start"
-        except OSError:
-            return "start"
+        """The phase the command last named; the one before while it is being written."""
+        self.last_phase = self.phase_file.read_text().strip() or self.last_phase
+        return self.last_phase
 
     def sample(self) -> None:
         now, phase = time.monotonic() - self.began, self.phase()
@@ -156,9 +163,9 @@ def print_table(report: dict) -> None:
     print(f"disk: peak {peak['above_start_gb']:.1f} GB above the start, in phase {peak['phase']}{during}", file=sys.stderr)
 
 
-def watch(report_file: Path, command: list[str]) -> int:
+def watch(report_file: Path, first_phase: str, command: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="disk-watch-") as state:
-        watcher = Watch(Path(state))
+        watcher = Watch(Path(state), first_phase)
         sampler = threading.Thread(target=watcher.run, daemon=True)
         sampler.start()
         environment = {**os.environ, "DISK_WATCH_PHASE_FILE": str(watcher.phase_file), "DISK_WATCH_RUNNING_DIR": str(watcher.running_dir)}
@@ -180,8 +187,8 @@ def watch(report_file: Path, command: list[str]) -> int:
 def main(arguments: list[str]) -> int:
     if arguments[:1] == ["check"] and len(arguments) == 3:
         return check(float(arguments[1]), float(arguments[2]))
-    if arguments[:1] == ["watch"] and len(arguments) > 3 and arguments[2] == "--":
-        return watch(Path(arguments[1]), arguments[3:])
+    if arguments[:1] == ["watch"] and len(arguments) > 4 and arguments[3] == "--":
+        return watch(Path(arguments[1]), arguments[2], arguments[4:])
     print(__doc__, file=sys.stderr)
     return 2
 
