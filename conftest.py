@@ -106,6 +106,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("stage")
     stage = marker.args[0] if marker else "base-deps"
     selected = [variant for variant in selected_variants() if stage in variant.lineage]
+    if not selected:
+        # Said, not pytest's "empty parameter set"; and with --require-gpu a GPU runner's run that
+        # builds no gpu image fails: it would otherwise pass having tested nothing.
+        missing = f"no image of BAKE_GROUP={' '.join(bake_group())} is built on the {stage} stage (the gpu image: BAKE_GROUP=gpu-proof)"
+        if metafunc.definition.get_closest_marker("gpu") and metafunc.config.getoption("--require-gpu"):
+            raise pytest.UsageError(f"--require-gpu: {missing}")
+        metafunc.parametrize("variant", [pytest.param(None, id="none", marks=pytest.mark.skip(reason=missing))])
+        return
     if "distribution" in metafunc.fixturenames:
         pairs = [(variant, name) for variant in selected for name in variant.requested()]
         metafunc.parametrize(("variant", "distribution"), [pytest.param(*pair, id=f"{pair[0]}-{pair[1]}", marks=pytest.mark.cell) for pair in pairs])
