@@ -38,8 +38,8 @@ TEST_SCRATCH_GB ?= 6
 ifndef CHECKOUT_LOCK
 export CHECKOUT_LOCK := $(CURDIR)/.make.lock
 goals := $(or $(MAKECMDGOALS),build)
-running := $(shell python3 scripts/checkout-lock.py --holder $(CHECKOUT_LOCK))
-$(if $(running),$(error this checkout is busy: $(running) is running in it; wait for it to end or stop it, then run this again))
+busy := $(shell python3 scripts/checkout-lock.py --busy $(CHECKOUT_LOCK))
+$(if $(busy),$(error $(busy)))
 # make test's first check, before the lock: the free disk it needs (scripts/disk-space.py).
 ifneq ($(filter test,$(goals)),)
 too_small := $(shell scripts/disk-space.py check $(TEST_DISK_GB) $(TEST_SCRATCH_GB) 2>&1)

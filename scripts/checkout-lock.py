@@ -8,7 +8,7 @@ inherited, so a daemon the command starts (dockerd, a registry) does not keep th
 locked after the command ends. The file names the holder for the refusal.
 
 Usage: checkout-lock.py LOCK_FILE COMMAND [ARGUMENT...]
-       checkout-lock.py --holder LOCK_FILE     prints the holder, if any (the Makefile's check)
+       checkout-lock.py --busy LOCK_FILE       prints the refusal where another command holds it
 """
 
 from __future__ import annotations
@@ -30,8 +30,12 @@ def holder(lock_file: str) -> str:
         return "another command"
 
 
+def refusal(lock_file: str) -> str:
+    return f"this checkout is busy: {holder(lock_file)} is running in it; wait for it to end or stop it, then run this again"
+
+
 def busy(lock_file: str) -> str:
-    """What holds the lock, or "" where nothing does."""
+    """The refusal where something holds the lock, "" where nothing does."""
     try:
         descriptor = os.open(lock_file, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -40,13 +44,13 @@ def busy(lock_file: str) -> str:
         fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
         return ""
     except BlockingIOError:
-        return holder(lock_file)
+        return refusal(lock_file)
     finally:
         os.close(descriptor)
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["--holder"] and len(sys.argv) == 3:
+    if sys.argv[1:2] == ["--busy"] and len(sys.argv) == 3:
         print(busy(sys.argv[2]))
         return 0
     if len(sys.argv) < 3:
@@ -60,12 +64,8 @@ def main() -> int:
         os.fchmod(descriptor, 0o666)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        print(
-            f"{os.path.basename(command[0])}: this checkout is busy: {holder(lock_file)} is running in it;"
-            " wait for it to end, or stop it, then run this again",
-            file=sys.stderr,
-        )
+    except BlockingIOError:  # taken since the Makefile asked --busy
+        print(f"{os.path.basename(command[0])}: {refusal(lock_file)}", file=sys.stderr)
         return 2
     os.ftruncate(descriptor, 0)
     started = time.strftime("%H:%M:%S")
