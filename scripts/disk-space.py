@@ -59,12 +59,12 @@ def used_bytes(path: str) -> int:
     return (stat.f_blocks - stat.f_bfree) * stat.f_frsize
 
 
-def filesystems(paths: dict[str, str]) -> dict[int, str]:
+def filesystems(paths: dict[str, str]) -> dict[int, list[str]]:
     """{device: the names of the paths on it}, one entry per filesystem."""
     devices: dict[int, list[str]] = {}
     for name, path in paths.items():
         devices.setdefault(os.stat(existing(path)).st_dev, []).append(name)
-    return {device: "+".join(names) for device, names in devices.items()}
+    return devices
 
 
 def check(need_gb: float, scratch_gb: float) -> int:
@@ -108,13 +108,7 @@ class Watch:
             engine = data_root()
             self.engine_answered = engine is not None
             self.paths["engine"] = engine or DEFAULT_DATA_ROOT
-        seen, chosen = set(), []
-        for path in self.paths.values():
-            device = os.stat(existing(path)).st_dev
-            if device not in seen:
-                seen.add(device)
-                chosen.append(path)
-        return chosen
+        return [self.paths[names[0]] for names in filesystems(self.paths).values()]
 
     def phase(self) -> str:
         """The phase the command last named; the one before while it is being written."""
@@ -125,8 +119,8 @@ class Watch:
         now, phase = time.monotonic() - self.began, self.phase()
         above = 0
         for path in self._representatives():
-            self.start.setdefault(path, used_bytes(path))
-            above += used_bytes(path) - self.start[path]
+            used = used_bytes(path)
+            above += used - self.start.setdefault(path, used)
         entry = self.phases.setdefault(phase, {"began_s": round(now, 1), "ended_s": round(now, 1), "peak_above_start_gb": 0.0})
         entry["ended_s"] = round(now, 1)
         entry["peak_above_start_gb"] = max(entry["peak_above_start_gb"], round(above / GB, 2))
@@ -145,7 +139,7 @@ class Watch:
         return {
             "command": command,
             "exit_code": returncode,
-            "filesystems": filesystems(self.paths),
+            "filesystems": {device: "+".join(names) for device, names in filesystems(self.paths).items()},
             "seconds": round(time.monotonic() - self.began, 1),
             "peak": self.peak,
             "phases": self.phases,
