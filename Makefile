@@ -2,16 +2,18 @@
 # engine with buildx (scripts/ensure-docker.sh), the hermetic base images, the test tools.
 #
 #   make build    bake the hermetic bases, then BAKE_GROUP (default ci: the cells CI tests) for
-#                 PLATFORMS (default: the engine's own), the default cell's base and iceberg
-#                 images for TEST_PLATFORMS (linux/amd64 and linux/arm64)
-#   make test     check the free disk, build, then run the test suite against the images
+#                 the platforms of PLATFORM_PROFILE (default test: the default cell's base and
+#                 iceberg images for linux/amd64 and linux/arm64, the rest for the engine's own)
+#   make test     check the free disk, lint, build, then run the test suite against the images
 #                 (reports/junit.xml), record what passed for make publish, and the disk and
 #                 time each phase took (reports/disk.json)
+#   make lint     ruff (format and lint), shellcheck, hadolint, actionlint
 #   make publish REGISTRY=host/ns/  push exactly the images the last green test run tested
 #   make test-matrix  build and test every cell of the matrix group, one cell at a time
 #   make sizes    size report per image and layer (reports/sizes.json)
 #   make lock     re-resolve the lock files after editing a requirements-*.txt or spark-lines/*.txt
-#                 (only the cells an edit touches; FULL=1 all of them, e.g. after a change to lock.sh)
+#                 (only the cells an edit touches; FULL=1 all of them, e.g. after a change to
+#                 python_deps/lock.py)
 #   make check-lock  fail if a lock is stale against its inputs (also a test; FULL=1 re-resolves all)
 #   make upgrade  every lock to the newest versions its inputs allow, a table of what moved, then
 #                 make test (UPGRADE_PROOF); the new locks stay only if it passes
@@ -22,8 +24,10 @@
 #   make sbom     a CycloneDX SBOM of each image of the default cell, per platform, in reports/sbom/
 #
 # BAKE_GROUP is any group or target of docker-bake.hcl, or several: ci, matrix, all (the default
-# cell), python-deps-iceberg-spark35-py311... The Python 3.11 and 3.13 cells build on the hermetic
-# Debian bases made here; 3.10 and 3.12 on an image of yours: BASE_IMAGE_PY312=python:3.12-slim-bookworm
+# cell), python-deps-iceberg-spark35-py311... The cells of a Python with a hermetic base
+# (docker-bake.hcl) build on the Debian bases made here; the others on an image of yours:
+# BASE_IMAGES=3.12=python:3.12-slim-bookworm. The product's own code is python_deps/, whose
+# commands these targets run (python -m python_deps).
 
 # The disk make test needs free before it starts, measured (reports/disk.json: its peak, plus a
 # margin); TEST_SCRATCH_GB of it under the temporary folder (the tests' registry and second
@@ -55,19 +59,20 @@ endif
 else
 
 BAKE_GROUP     ?= ci
-# Empty: the engine's own platform. Foreign platforms build their installs natively and run their
-# checks under QEMU (scripts/ensure-emulation.sh sets it up).
+# Which images are built for which platforms (platform_profiles() in docker-bake.hcl): test tests
+# the images most users pull on amd64 and arm64, and make build builds them so, the foreign
+# platform's root filesystem (minutes under emulation) written while the engine's platform
+# builds; local is the engine's platform alone, release every image on both. PLATFORMS, when set,
+# for every image. Foreign platforms build their installs natively and run their checks under
+# QEMU (scripts/ensure-emulation.sh sets it up).
+PLATFORM_PROFILE ?= test
 PLATFORMS      ?=
-# The platforms of the default cell's python-deps and python-deps-iceberg, which make test tests
-# on both: make build builds them too, so that the foreign platform's root filesystem (minutes
-# under emulation) is written while the engine's platform builds, not after it. The bake variable
-# DEFAULT_CELL_PLATFORMS (docker-bake.hcl), in place of PLATFORMS' for those images.
-TEST_PLATFORMS ?= linux/amd64,linux/arm64
-DEFAULT_CELL_PLATFORMS ?= $(TEST_PLATFORMS)
 ENGINE_PLATFORM := linux/$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 PYTEST_ARGS    ?= -n auto --dist worksteal --durations=25 --junitxml=reports/junit.xml
+# Where a green make test records what it tested, for make publish; empty for no record.
+RECORD_TESTED  ?= reports/tested.json
 # Extra flags for every bake, e.g. --set=*.cache-to= for a read-only user of CACHE_REGISTRY.
 BAKE_FLAGS     ?=
 BENCH_VARIANTS ?= base,iceberg
@@ -83,17 +88,19 @@ SOURCE_URL     ?= $(shell git remote get-url origin 2>/dev/null)
 # The images' creation time is the commit's: the same commit built twice gives the same images.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
-export BAKE_GROUP PLATFORMS DEFAULT_CELL_PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
+export BAKE_GROUP PLATFORM_PROFILE PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
-comma  := ,
-ALL_PLATFORMS = $(sort $(subst $(comma), ,$(or $(PLATFORMS),$(ENGINE_PLATFORM)) $(DEFAULT_CELL_PLATFORMS)))
-# The root filesystems the hermetic bases need: one per Debian suite and platform that the bases
-# target builds (docker-bake.hcl), and the engine's own, on which their virtual environments are
-# made. Read once the engine is up.
-ROOTFS = $(shell PLATFORMS=$(PLATFORMS) DEFAULT_CELL_PLATFORMS=$(DEFAULT_CELL_PLATFORMS) docker buildx bake --progress=quiet --print bases | python3 -c 'import json, sys; targets = json.load(sys.stdin)["target"].values(); \
-  print(*sorted({"docker/docker-base/python-debian/rootfs-%s-%s.tar" % (t["args"]["DEBIAN_SUITE"], p.split("/")[1]) for t in targets for p in t["platforms"] + sys.argv[1:]}))' $(ENGINE_PLATFORM))
+# The platforms and Debian suites of the hermetic bases that BAKE_GROUP's profile builds, as bake
+# evaluates them ("SUITE PLATFORM" pairs), the engine's platform with each suite too: its virtual
+# environments are made there. Read once the engine is up (the recipes that use them run after).
+BASES = $(shell docker buildx bake --progress=quiet --print bases | python3 -c 'import json, sys; targets = json.load(sys.stdin)["target"].values(); \
+  print(*sorted({"%s:%s" % (t["args"]["DEBIAN_SUITE"], p) for t in targets for p in t["platforms"] + sys.argv[1:]}))' $(ENGINE_PLATFORM))
+# Every platform something is built for (the emulation a foreign one needs), and each root
+# filesystem of a hermetic base.
+BUILD_PLATFORMS = $(sort $(foreach base,$(BASES),$(lastword $(subst :, ,$(base)))))
+ROOTFS = $(foreach base,$(BASES),docker/docker-base/python-debian/rootfs-$(firstword $(subst :, ,$(base)))-$(subst linux/,,$(lastword $(subst :, ,$(base)))).tar)
 FOREIGN_ROOTFS = $(filter-out %-$(subst linux/,,$(ENGINE_PLATFORM)).tar,$(ROOTFS))
 # Bake refuses to read a secret file or a context outside the working directory unless allowed.
 BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) \
@@ -102,66 +109,70 @@ BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) 
 # Names the phase a make test is in, for its time and disk figures (scripts/disk-space.py).
 phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
 
-.PHONY: build native-build test test-steps publish test-matrix sizes bench wheelhouse sbom lock check-lock upgrade engine bases venv clean
+.PHONY: build native-build test test-steps lint publish test-matrix sizes bench wheelhouse sbom lock check-lock upgrade engine emulation bases venv clean
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then every platform, the engine's cached.
-build: engine
+build: emulation
 	@$(call phase,engine platform images + foreign rootfs)
-	$(MAKE) --no-print-directory --jobs=3 $(FOREIGN_ROOTFS) $(if $(filter $(ENGINE_PLATFORM),$(ALL_PLATFORMS)),native-build)
+	$(MAKE) --no-print-directory --jobs=3 $(FOREIGN_ROOTFS) $(if $(filter $(ENGINE_PLATFORM),$(BUILD_PLATFORMS)),native-build)
 	@$(call phase,images for every platform)
 	$(MAKE) --no-print-directory bases
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) $(BAKE_GROUP)
 
 # The engine's platform alone, the part of make build that needs no foreign root filesystem.
 native-build:
-	$(MAKE) --no-print-directory bases PLATFORMS= DEFAULT_CELL_PLATFORMS=
-	PLATFORMS= DEFAULT_CELL_PLATFORMS= docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) $(BAKE_GROUP)
+	$(MAKE) --no-print-directory bases PLATFORMS= PLATFORM_PROFILE=local
+	PLATFORMS= PLATFORM_PROFILE=local docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) $(BAKE_GROUP)
 
 # On a connected machine; WHEELHOUSE_VARIANTS=python-deps,python-deps-iceberg leaves out RAPIDS (3.3 of 3.9 GB).
 wheelhouse: WHEELHOUSE := $(or $(WHEELHOUSE),wheelhouse)
 wheelhouse: bases
 	docker buildx bake $(BAKE_ALLOW) wheelhouse
 
-# Each image of the default cell (built if it is not), for PLATFORMS and DEFAULT_CELL_PLATFORMS:
+# Each image of the default cell (built if it is not), for its PLATFORM_PROFILE platforms:
 # reports/sbom/IMAGE/CELL/linux_ARCH/sbom.cdx.json, then the licences they declare. Another
 # cell: docker buildx bake python-deps-iceberg-spark35-py311-sbom; every cell: sbom-offered.
-sbom: bases
+sbom: bases venv
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) sbom
-	scripts/licences.py reports/sbom
+	$(VENV)/bin/python -m python_deps sbom reports/sbom
 
-# Checked first for the free disk it needs (TEST_DISK_GB, above), then built and tested under
-# scripts/disk-space.py, which samples the disk used meanwhile and writes the peak, the phase it
-# came in, and each phase's time to reports/disk.json. The test images (tests/docker-bake.hcl)
-# are baked here too, so that their progress shows; the harness's own bake then finds everything
-# cached. A green run records the digests it tested in reports/tested.json, for make publish.
+# Checked first for the free disk it needs (TEST_DISK_GB, above), then linted, built and tested
+# under scripts/disk-space.py, which samples the disk used meanwhile and writes the peak, the
+# phase it came in, and each phase's time to reports/disk.json. The harness bakes what the tests
+# need (test images included, tests/docker-bake.hcl; its log in reports/harness-bake.log), then
+# trims the build cache to the records that bake used: what it did not use, the uv caches of the
+# installs above all (PySpark's wheels, 1.4 GB a Spark line), would stay through the tests, where
+# the disk peaks. A green run records the digests it tested in RECORD_TESTED, for make publish.
 test:
 	@scripts/disk-space.py watch reports/disk.json "engine and host tools" -- $(MAKE) --no-print-directory test-steps
 
-# Phases are marked here and in build's recipe alone (the first, the engine's, is the watch's
-# argument): a target that sub-makes run too would mark its phase again in the middle of another.
-# Once the test images are baked, the build cache is trimmed to the records that bake used, which
-# the harness's bake finds again: what it did not use, the uv caches of the installs above all
-# (PySpark's wheels, 1.4 GB a Spark line), would stay through the tests, where the disk peaks.
-test-steps: build
+# Phases are marked here, in build's recipe and by the harness (test images, tests); the first,
+# the engine's, is the watch's argument: a target that sub-makes run too would mark its phase
+# again in the middle of another.
+test-steps: lint build
 	@$(call phase,test tools)
-	$(MAKE) --no-print-directory venv
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
 	scripts/ensure-oras.sh
-	@$(call phase,test images)
-	started=$$(date +%s) && \
-	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) --file docker-bake.hcl --file docker-bake.json --file tests/docker-bake.hcl \
-	  $$($(VENV)/bin/python -m tests.shared.matrix) && \
-	docker buildx prune --force --filter until=$$(( $$(date +%s) - started + 1 ))s >/dev/null
-	@$(call phase,tests)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_ARGS) --trim-build-cache $(if $(RECORD_TESTED),--record-tested $(RECORD_TESTED))
+
+# The house style, by tools: ruff formats and lints Python (pyproject.toml), shellcheck the shell
+# scripts, hadolint the Dockerfiles (.hadolint.yaml), actionlint the workflow.
+SHELL_SCRIPTS := $(wildcard scripts/*.sh) .ci/run $(addprefix docker/docker-intermediate/python-deps/,install-locked check-base explain-failure)
+DOCKERFILES   := docker/docker-base/python-debian/Dockerfile docker/docker-intermediate/python-deps/Dockerfile tests/images/runtime/Dockerfile
+lint: venv
+	$(VENV)/bin/ruff format --check --diff
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/shellcheck $(SHELL_SCRIPTS)
+	$(VENV)/bin/hadolint --config .hadolint.yaml $(DOCKERFILES)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/actionlint
 
 # Push exactly the images the last green make test tested (reports/tested.json), by digest, to
 # REGISTRY: nothing is built; refused if they changed since or the tests did not pass.
-publish:
+publish: venv
 	@test -n "$(REGISTRY)" || { echo "make publish: set REGISTRY, e.g. make publish REGISTRY=ghcr.io/acme/" >&2; exit 2; }
 	scripts/ensure-oras.sh
-	scripts/publish.py $(REGISTRY)
+	$(VENV)/bin/python -m python_deps publish $(REGISTRY)
 
 # Every cell of the matrix group (each Spark line on each Python with a base here), one at a
 # time: build, the tests of its images (marker cell), then its images are removed. Per cell:
@@ -169,11 +180,11 @@ publish:
 # build cache is trimmed to 20 GB between cells. CELLS=spark-4.0-python-3.11,... picks cells,
 # VARIANTS=python-deps,python-deps-iceberg leaves RAPIDS out.
 test-matrix: bases venv
-	$(VENV)/bin/python -m tests.run_matrix $(if $(CELLS),--cells $(CELLS)) $(if $(VARIANTS),--variants $(VARIANTS))
+	$(VENV)/bin/python -m python_deps test-matrix $(if $(CELLS),--cells $(CELLS)) $(if $(VARIANTS),--variants $(VARIANTS))
 
 # Per image and layer: bytes, compressed bytes, instruction, largest packages; JSON for CI too.
 sizes: build venv
-	mkdir -p reports && $(VENV)/bin/python -m tests.shared.layers --json reports/sizes.json
+	mkdir -p reports && $(VENV)/bin/python -m python_deps sizes --json reports/sizes.json
 
 # Naive and ours side by side (benchmarks/rebuild.py): cold builds on the engine's platform and
 # the foreign one, rebuilds after edits, what a node pulls then, cold pulls into an empty engine,
@@ -184,26 +195,29 @@ bench: bases venv
 	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS) $(BENCH_FLAGS)
 	$(VENV)/bin/python benchmarks/compression.py
 
-lock: engine venv
-	UV=$(VENV)/bin/uv scripts/lock.sh $(if $(FULL),--full)
+lock: venv
+	$(VENV)/bin/python -m python_deps lock $(if $(FULL),--full)
 
-check-lock: engine venv
-	UV=$(VENV)/bin/uv scripts/lock.sh --check $(if $(FULL),--full)
+check-lock: venv
+	$(VENV)/bin/python -m python_deps lock --check $(if $(FULL),--full)
 
 upgrade: engine venv
-	UV=$(VENV)/bin/uv $(VENV)/bin/python scripts/upgrade.py --proof "$(UPGRADE_PROOF)"
+	$(VENV)/bin/python -m python_deps upgrade --proof "$(UPGRADE_PROOF)"
 
 # What the build installs on this machine, in one step before anything runs in parallel (every
 # install goes through scripts/apt-install.sh, which is safe to run concurrently all the same).
 engine:
 	scripts/ensure-docker.sh
-	scripts/ensure-emulation.sh $(ALL_PLATFORMS)
 	scripts/debian-rootfs.sh --install-tools
+
+# QEMU for every foreign platform the build targets (read from bake, so after the engine).
+emulation: engine
+	scripts/ensure-emulation.sh $(BUILD_PLATFORMS)
 
 # The hermetic bases, tagged spark-k8s-python-3.11:latest and -3.13:latest, then a check that
 # every base BAKE_GROUP needs is here or pullable: bake's own error for a missing one is a
 # registry lookup failure, this one says what to do.
-bases: engine
+bases: emulation
 	$(MAKE) --no-print-directory $(ROOTFS)
 	docker buildx bake --progress=quiet $(BAKE_FLAGS) bases
 	@scripts/check-bases.sh $(BAKE_GROUP)
@@ -213,7 +227,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml $(TOOLS_LOCK)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r $(TOOLS_LOCK)
-	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --group test
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --group test --group lint
 	touch $@
 
 docker/docker-base/python-debian/rootfs-%.tar: scripts/debian-rootfs.sh

@@ -30,59 +30,37 @@ variable "PYTHON_VERSION" {
   default     = "3.13"
 }
 
-# The platforms every image is built for. Empty: the engine's own, loaded into its image store as
-# today. linux/amd64,linux/arm64 for publishing: the installs run natively on the build platform
-# for both (see the Dockerfile), only the checks of a foreign platform's base run under emulation
-# (scripts/ensure-emulation.sh). The containerd image store loads both into the local engine.
+# Which images are built for which platforms: a profile of platform_profiles(), below. The
+# installs run natively on the build platform for every platform (see the Dockerfile), only the
+# checks of a foreign platform's base run under emulation (scripts/ensure-emulation.sh). The
+# containerd image store loads every platform into the local engine.
+variable "PLATFORM_PROFILE" {
+  description = "local (the engine's platform), test (make build/test: also arm64 for the default cell's base and iceberg) or release (both for every image)"
+  default     = "local"
+}
+
 variable "PLATFORMS" {
-  description = "Comma-separated platforms to build, of linux/amd64 and linux/arm64; empty for the engine's own"
+  description = "Comma-separated platforms for every image, in place of PLATFORM_PROFILE's, e.g. linux/amd64,linux/arm64"
   default     = ""
-  # DEFAULT_CELL_PLATFORMS too: validation may read other variables, not call functions.
+}
+
+# The images the cells are built on: the hermetic Debian base of their Python where one is
+# declared (hermetic_bases(), below; make build makes them), else one of yours. target:NAME builds a
+# target of this file as the base, in the same bake.
+variable "BASE_IMAGES" {
+  description = "Base images by Python, in place of the hermetic ones or where there is none: PYTHON=IMAGE,..., e.g. 3.12=python:3.12-slim-bookworm"
+  default     = ""
+}
+
+# Derived, not to be set: why the variables above name nothing buildable, "" where they do. Bake
+# stops on it with the reason (a validation may read variables but call no function).
+variable "INPUT_ERROR" {
+  description = "Derived from the variables above: bake stops with it where it is not empty"
+  default     = input_error()
   validation {
-    condition     = length(setsubtract(compact(split(",", "${PLATFORMS},${DEFAULT_CELL_PLATFORMS}")), ["linux/amd64", "linux/arm64"])) == 0
-    error_message = "PLATFORMS=${PLATFORMS} DEFAULT_CELL_PLATFORMS=${DEFAULT_CELL_PLATFORMS} name a platform without locks: use linux/amd64, linux/arm64 or both, comma-separated."
+    condition     = INPUT_ERROR == ""
+    error_message = INPUT_ERROR
   }
-}
-
-# `make test` builds the default cell's python-deps and python-deps-iceberg, the images most
-# users pull, for both platforms, and the rest for the engine's: every image for both would not
-# fit a CI machine's disk (the RAPIDS image alone is 6 GB a platform).
-variable "DEFAULT_CELL_PLATFORMS" {
-  description = "Platforms of the default cell's python-deps and python-deps-iceberg images, in place of PLATFORMS; empty for the same"
-  default     = ""
-}
-
-variable "CELL" {
-  description = "Derived from SPARK_VERSION and PYTHON_VERSION; a cell no Spark line offers fails here, with the reason"
-  default     = cell_refusal(SPARK_VERSION, PYTHON_VERSION) == "" ? cell_tag(default_cell()) : cell_refusal(SPARK_VERSION, PYTHON_VERSION)
-  validation {
-    condition     = length(regexall("^spark-[0-9.]+-python-[0-9.]+$", CELL)) == 1
-    error_message = CELL
-  }
-}
-
-# The image each Python version's cells are built on: any image with python3 and pip on PATH at
-# that version. 3.11 and 3.13 are the hermetic Debian bases `make build` makes here (targets
-# python-base-py311, python-base-py313); a cell whose Python has no base is left out of `matrix`.
-# target:NAME builds a target of this file as the base, in the same bake.
-variable "BASE_IMAGE_PY310" {
-  description = "Base of the Python 3.10 cells, e.g. python:3.10-slim-bookworm (none here: no Debian suite has 3.10)"
-  default     = ""
-}
-
-variable "BASE_IMAGE_PY311" {
-  description = "Base of the Python 3.11 cells"
-  default     = "spark-k8s-python-3.11:latest"
-}
-
-variable "BASE_IMAGE_PY312" {
-  description = "Base of the Python 3.12 cells, e.g. python:3.12-slim-bookworm (none here: no Debian suite has 3.12)"
-  default     = ""
-}
-
-variable "BASE_IMAGE_PY313" {
-  description = "Base of the Python 3.13 cells"
-  default     = "spark-k8s-python-3.13:latest"
 }
 
 # A build cache shared by a team or CI, one entry per target, written with mode=max so that the
@@ -114,17 +92,13 @@ variable "WHEELHOUSE" {
 }
 
 variable "WHEELHOUSE_VARIANTS" {
-  description = "Variants whose locks the wheelhouse target downloads"
+  description = "Variants whose locks the wheelhouse target downloads; empty for every variant"
   type        = list(string)
-  default     = ["python-deps", "python-deps-gpu", "python-deps-iceberg"]
-  validation {
-    condition     = length(setsubtract(WHEELHOUSE_VARIANTS, ["python-deps", "python-deps-gpu", "python-deps-iceberg"])) == 0
-    error_message = "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use some of python-deps, python-deps-gpu, python-deps-iceberg."
-  }
+  default     = []
 }
 
 # How the layers are compressed, in the engine's image store and so in the registry a push puts
-# them in (benchmarks/, README: "Compression"): zstd exports and pulls faster than gzip, and every
+# them in (benchmarks/, docs/speed.md): zstd exports and pulls faster than gzip, and every
 # runtime of Kubernetes' supported versions pulls it (containerd >= 1.5, CRI-O, Docker >= 23).
 # gzip for older pullers. Every layer is recompressed, the base image's too, so that an image is
 # all one or the other.
@@ -194,35 +168,81 @@ function "cell_refusal" {
     : (contains(spark_lines()[spark].pythons, python) ? "" : "Spark ${spark} does not support Python ${python} (${spark_lines()[spark].why}): its cells are Python ${join(", ", spark_lines()[spark].pythons)}."))
 }
 
-# The variants: one Dockerfile stage each, named python-deps${suffix}, and the locks it installs
-# in order (besides locks/build.txt, pyspark's build backend). The test harness's bake file
-# (tests/docker-bake.hcl) builds a test image on each.
+# The variants, each an image (spark-k8s-IMAGE) built from one stage of the Dockerfile on its
+# parent's. requirements: the set requirements-NAME.txt beside the Dockerfile, resolved into the
+# lock NAME.txt that the stage installs last; layers: locks installed before it in layers of
+# their own, each the closure of the packages named (resolved under NAME.txt). A variant installs
+# its parent's locks, then its own. The tests of a variant's stage (tests/by_variant/STAGE/) run
+# on its children's images too.
 function "variants" {
   params = []
   result = [
     {
-      suffix      = ""
-      stage       = "base-deps"
-      locks       = ["base-spark", "base-dataframes", "base"]
+      image        = "python-deps"
+      stage        = "base-deps"
+      parent       = ""
+      requirements = "base"
+      # The rarest to change first, each under the spec's 500 MB: PySpark moves only with the
+      # Spark line, then the dataframe core.
+      layers      = [{ lock = "base-spark", packages = ["pyspark"] }, { lock = "base-dataframes", packages = ["pandas", "pyarrow", "numpy"] }]
       description = "Base set: pandas, NumPy, pyarrow, PySpark, SQLAlchemy, psycopg2, scikit-learn, SciPy"
     },
     {
-      suffix      = "-gpu"
-      stage       = "gpu"
-      locks       = ["base-spark", "base-dataframes", "base", "gpu"]
-      description = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
+      image        = "python-deps-gpu"
+      stage        = "gpu"
+      parent       = "python-deps"
+      requirements = "gpu"
+      layers       = []
+      description  = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
     },
     {
-      suffix      = "-iceberg"
-      stage       = "iceberg"
-      locks       = ["base-spark", "base-dataframes", "base", "iceberg"]
-      description = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
+      image        = "python-deps-iceberg"
+      stage        = "iceberg"
+      parent       = "python-deps"
+      requirements = "iceberg"
+      layers       = []
+      description  = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
     },
   ]
 }
 
+# The locks a variant installs, in order: its parent's, then its own (besides locks/build.txt,
+# PySpark's build backend). Variants stack one level deep.
+function "variant_locks" {
+  params = [variant]
+  result = concat(
+    flatten([for parent in variants() : concat([for layer in parent.layers : layer.lock], [parent.requirements]) if parent.image == variant.parent]),
+    [for layer in variant.layers : layer.lock],
+    [variant.requirements],
+  )
+}
+
+# The architectures with locks, and the wheel platform tag each one's locks are resolved for
+# (uv's --python-platform): the installs pick those wheels whatever machine they run on.
+function "architectures" {
+  params = []
+  result = {
+    amd64 = "x86_64-manylinux_2_28"
+    arm64 = "aarch64-manylinux_2_28"
+  }
+}
+
+# Which images each PLATFORM_PROFILE builds for which platforms: those it names (images, in the
+# default cell or in every cell) for its platforms, the others for the engine's own. test: the
+# images most users pull on both; every image on both would not fit a CI runner's disk (the RAPIDS
+# image alone is 6 GB a platform).
+function "platform_profiles" {
+  params = []
+  result = {
+    local   = { platforms = [], images = [], every_cell = false }
+    test    = { platforms = ["linux/amd64", "linux/arm64"], images = ["python-deps", "python-deps-iceberg"], every_cell = false }
+    release = { platforms = ["linux/amd64", "linux/arm64"], images = [for variant in variants() : variant.image], every_cell = true }
+  }
+}
+
 # The hermetic bases: Debian's own Python in a suite that carries it, from a rootfs per
 # architecture that scripts/debian-rootfs.sh writes (docker/docker-base/python-debian/rootfs-SUITE-ARCH.tar).
+# No Debian suite has 3.10 or 3.12: their cells are built on a base of BASE_IMAGES.
 function "hermetic_bases" {
   params = []
   result = [
@@ -233,7 +253,22 @@ function "hermetic_bases" {
 
 function "base_image" {
   params = [python]
-  result = lookup({ "3.10" = BASE_IMAGE_PY310, "3.11" = BASE_IMAGE_PY311, "3.12" = BASE_IMAGE_PY312, "3.13" = BASE_IMAGE_PY313 }, python, "")
+  result = lookup(merge(
+    { for base in hermetic_bases() : base.python => "spark-k8s-python-${base.python}:latest" },
+    { for pair in compact(split(",", BASE_IMAGES)) : split("=", pair)[0] => join("=", slice(split("=", pair), 1, length(split("=", pair)))) },
+  ), python, "")
+}
+
+# The first problem with SPARK_VERSION, PYTHON_VERSION, PLATFORM_PROFILE, PLATFORMS and
+# WHEELHOUSE_VARIANTS, "" where there is none.
+function "input_error" {
+  params = []
+  result = join("", compact([
+    cell_refusal(SPARK_VERSION, PYTHON_VERSION),
+    contains(keys(platform_profiles()), PLATFORM_PROFILE) ? "" : "PLATFORM_PROFILE=${PLATFORM_PROFILE} is not a profile: use one of ${join(", ", keys(platform_profiles()))}.",
+    length(setsubtract(compact(split(",", PLATFORMS)), [for arch in keys(architectures()) : "linux/${arch}"])) == 0 ? "" : "PLATFORMS=${PLATFORMS} names a platform without locks: use ${join(", ", [for arch in keys(architectures()) : "linux/${arch}"])} or several, comma-separated.",
+    length(setsubtract(WHEELHOUSE_VARIANTS, [for variant in variants() : variant.image])) == 0 ? "" : "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use some of ${join(", ", [for variant in variants() : variant.image])}.",
+  ]))
 }
 
 # A base of the form target:NAME is a target of this file, passed as a named context.
@@ -266,7 +301,7 @@ function "default_cell" {
 
 function "target_name" {
   params = [variant, cell]
-  result = "python-deps${variant.suffix}-${cell_id(cell)}"
+  result = "${variant.image}-${cell_id(cell)}"
 }
 
 function "tags" {
@@ -274,14 +309,23 @@ function "tags" {
   result = TAG != "" ? ["${REGISTRY}${name}:${TAG}"] : concat(["${REGISTRY}${name}:${cell_tag(cell)}"], cell == default_cell() ? ["${REGISTRY}${name}:latest"] : [])
 }
 
+# The platforms of an image PLATFORM_PROFILE does not name: PLATFORMS, else the engine's own.
 function "platforms" {
   params = []
-  result = split(",", PLATFORMS != "" ? PLATFORMS : join("/", slice(split("/", BAKE_LOCAL_PLATFORM), 0, 2)))
+  result = PLATFORMS != "" ? split(",", PLATFORMS) : [join("/", slice(split("/", BAKE_LOCAL_PLATFORM), 0, 2))]
 }
 
+# The platforms of one image: PLATFORMS if set, else its profile's (INPUT_ERROR refuses a
+# platform without locks).
 function "variant_platforms" {
   params = [variant, cell]
-  result = cell == default_cell() && variant.stage != "gpu" && DEFAULT_CELL_PLATFORMS != "" ? split(",", DEFAULT_CELL_PLATFORMS) : platforms()
+  result = (PLATFORMS == "" && length(profile().platforms) > 0 && contains(profile().images, variant.image) && (profile().every_cell || cell == default_cell())
+  ? profile().platforms : platforms())
+}
+
+function "profile" {
+  params = []
+  result = platform_profiles()[PLATFORM_PROFILE]
 }
 
 # The digest of a variant's locks on one architecture (docker-bake.json, written by
@@ -296,7 +340,7 @@ function "lock_digest" {
 function "labels" {
   params = [variant, cell]
   result = { for key, value in {
-    "org.opencontainers.image.title"       = "spark-k8s-python-deps${variant.suffix}"
+    "org.opencontainers.image.title"       = "spark-k8s-${variant.image}"
     "org.opencontainers.image.description" = variant.description
     "org.opencontainers.image.version"     = cell_tag(cell)
     "org.opencontainers.image.created"     = SOURCE_DATE_EPOCH != "" ? formatdate("YYYY-MM-DD'T'hh:mm:ssZ", timeadd("1970-01-01T00:00:00Z", "${SOURCE_DATE_EPOCH}s")) : timestamp()
@@ -346,9 +390,10 @@ target "_common" {
 function "cell_args" {
   params = [cell]
   result = {
-    BASE_IMAGE     = base_image_name(base_image(cell.python))
-    PYTHON_VERSION = cell.python
-    SPARK_VERSION  = cell.spark
+    BASE_IMAGE      = base_image_name(base_image(cell.python))
+    PYTHON_VERSION  = cell.python
+    SPARK_VERSION   = cell.spark
+    WHEEL_PLATFORMS = join(" ", [for arch, tag in architectures() : "${arch}=${tag}"])
   }
 }
 
@@ -356,8 +401,8 @@ function "cell_args" {
 function "variant_args" {
   params = [variant, cell]
   result = merge(cell_args(cell), {
-    LOCKS             = join(" ", variant.locks)
-    VARIANT_LOCK      = element(variant.locks, length(variant.locks) - 1)
+    LOCKS             = join(" ", variant_locks(variant))
+    VARIANT_LOCK      = variant.requirements
     LOCK_DIGEST_AMD64 = lock_digest(variant, cell, "amd64")
     LOCK_DIGEST_ARM64 = lock_digest(variant, cell, "arm64")
   })
@@ -371,9 +416,8 @@ target "python-base" {
   # gives the image digest that the cells' cached layers were built on.
   args      = { DEBIAN_SUITE = base.suite, SOURCE_DATE_EPOCH = "1686355200" }
   tags       = ["spark-k8s-python-${base.python}:latest"]
-  # Every platform a cell on it is built for: DEFAULT_CELL_PLATFORMS only on the default cell's
-  # (a foreign rootfs takes minutes under emulation).
-  platforms  = base.python == PYTHON_VERSION ? distinct(concat(platforms(), compact(split(",", DEFAULT_CELL_PLATFORMS)))) : platforms()
+  # Every platform a cell on it is built for (a foreign rootfs takes minutes under emulation).
+  platforms  = distinct(flatten([for cell in cells() : [for variant in variants() : variant_platforms(variant, cell)] if cell.python == base.python]))
   attest     = ["type=provenance,mode=max"]
   # Compressed as the images on it, so that their layers from it are its blobs.
   output     = [image_output()]
@@ -393,7 +437,7 @@ target "offered" {
   target      = variant.stage
   platforms   = variant_platforms(variant, cell)
   args        = variant_args(variant, cell)
-  tags        = tags("spark-k8s-python-deps${variant.suffix}", cell)
+  tags        = tags("spark-k8s-${variant.image}", cell)
   labels      = labels(variant, cell)
   cache-from  = cache_from(target_name(variant, cell))
   cache-to    = cache_to(target_name(variant, cell))
@@ -412,17 +456,17 @@ target "offered" {
 target "sbom-offered" {
   name        = "${target_name(variant, cell)}-sbom"
   inherits    = ["_common"]
-  description = "SBOM of spark-k8s-python-deps${variant.suffix}:${cell_tag(cell)}, CycloneDX JSON, to ${SBOM_DIR}"
+  description = "SBOM of spark-k8s-${variant.image}:${cell_tag(cell)}, CycloneDX JSON, to ${SBOM_DIR}"
   target      = "sbom"
   platforms   = variant_platforms(variant, cell)
   args = merge(variant_args(variant, cell), {
     SBOM_OF       = variant.stage
-    IMAGE_NAME    = "${REGISTRY}spark-k8s-python-deps${variant.suffix}"
+    IMAGE_NAME    = "${REGISTRY}spark-k8s-${variant.image}"
     IMAGE_VERSION = cell_tag(cell)
   })
   contexts = base_context(cell.python)
   attest   = ["type=provenance,disabled=true"]
-  output   = ["type=local,dest=${SBOM_DIR}/spark-k8s-python-deps${variant.suffix}/${cell_tag(cell)},platform-split=true"]
+  output   = ["type=local,dest=${SBOM_DIR}/spark-k8s-${variant.image}/${cell_tag(cell)},platform-split=true"]
   matrix = {
     cell    = cells()
     variant = variants()
@@ -434,7 +478,7 @@ target "wheelhouse" {
   description = "Every file the locks of the default cell's WHEELHOUSE_VARIANTS name, hash-checked, written to WHEELHOUSE (default ./wheelhouse)"
   target      = "wheelhouse-files"
   args = merge(cell_args(default_cell()), {
-    WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in variants() : variant.locks if contains(WHEELHOUSE_VARIANTS, "python-deps${variant.suffix}")])))
+    WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in variants() : variant_locks(variant) if length(WHEELHOUSE_VARIANTS) == 0 || contains(WHEELHOUSE_VARIANTS, variant.image)])))
   })
   contexts = base_context(PYTHON_VERSION)
   output   = ["type=local,dest=${WHEELHOUSE != "" ? WHEELHOUSE : "wheelhouse"}"]
@@ -473,11 +517,11 @@ group "matrix" {
 
 # What `make test` builds and tests (so .ci/run): the base and iceberg variants of the default
 # cell and of the oldest Spark line, on the other hermetic Python. Its peak disk must fit a CI
-# runner's (README, Disk): the gpu variant, 18 GB with its build cache, is proven in a run of its
+# runner's (docs/disk.md): the gpu variant, 18 GB with its build cache, is proven in a run of its
 # own (make test BAKE_GROUP=gpu-proof, the workflow's gpu jobs), and the middle lines by
 # make test-matrix.
 group "ci" {
-  targets = flatten([for cell in [default_cell(), { spark = "3.5", python = "3.11" }] : [target_name(variants()[0], cell), target_name(variants()[2], cell)]])
+  targets = flatten([for cell in [default_cell(), { spark = "3.5", python = "3.11" }] : [for variant in variants() : target_name(variant, cell) if variant.stage != "gpu"]])
 }
 
 # The gpu variant of the default cell with the image it is tested against, for a run of its own.

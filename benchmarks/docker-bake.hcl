@@ -10,7 +10,7 @@ variable "BENCH_WORK" {
 # The blocks' names are not those of any target: bake would read "naive" as the group of
 # every variant, as it reads "all" in ../docker-bake.hcl.
 target "bench-naive" {
-  name     = "naive${variant.suffix}"
+  name     = "naive${trimprefix(variant.image, "python-deps")}"
   inherits = ["_common"]
   context  = "${BENCH_WORK}/naive"
   # The spec makes a variant with build args on one stage.
@@ -21,19 +21,19 @@ target "bench-naive" {
   contexts = base_context(PYTHON_VERSION)
   # The exporter's defaults, as a plain docker build: gzip.
   output = ["type=image"]
-  tags     = ["python-deps-bench-naive${variant.suffix}:latest"]
+  tags     = ["python-deps-bench-naive${trimprefix(variant.image, "python-deps")}:latest"]
   matrix = {
     variant = variants()
   }
 }
 
 target "bench-ours" {
-  name     = "ours${variant.suffix}"
+  name     = "ours${trimprefix(variant.image, "python-deps")}"
   inherits = [target_name(variant, default_cell())]
   context  = "${BENCH_WORK}/ours"
-  # The naive build's platforms, whatever DEFAULT_CELL_PLATFORMS says for the real images.
+  # The naive build's platforms, whatever PLATFORM_PROFILE says for the real images.
   platforms = platforms()
-  tags     = ["python-deps-bench-ours${variant.suffix}:latest"]
+  tags     = ["python-deps-bench-ours${trimprefix(variant.image, "python-deps")}:latest"]
   matrix = {
     variant = variants()
   }

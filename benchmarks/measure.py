@@ -4,8 +4,8 @@ engine with an empty image store, and the side-by-side table.
 
 A pull into the main engine measures nothing: its content store keeps every blob it ever built
 or pulled, even after `docker image rm`. The cold pulls go to a second dockerd with a data root
-of its own, started empty for each pull (tests/shared/engine.py), from Debian's docker-registry
-(tests/shared/registry.py), as a Kubernetes node pulls an image it has never run.
+of its own, started empty for each pull (python_deps/engine.py), from Debian's docker-registry
+(python_deps/registry.py), as a Kubernetes node pulls an image it has never run.
 """
 
 from __future__ import annotations
@@ -23,14 +23,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.shared.bake import MAIN_BAKE_FILES, bake_entitlements  # noqa: E402
-from tests.shared.engine import SecondEngine  # noqa: E402
-from tests.shared.matrix import engine_arch  # noqa: E402
-from tests.shared.registry import Registry  # noqa: E402
+from python_deps.bake import MAIN_BAKE_FILES, bake_entitlements  # noqa: E402
+from python_deps.engine import SecondEngine  # noqa: E402
+from python_deps.matrix import engine_arch  # noqa: E402
+from python_deps.registry import Registry  # noqa: E402
 
 REPORTS = ROOT / "reports"
 # The main bake files, as the harness reads them, and the benchmarks' targets on them.
-BAKE_FILES = [argument for file in [*MAIN_BAKE_FILES, ROOT / "benchmarks" / "docker-bake.hcl"] for argument in ("--file", str(file))]
+BAKE_FILES = [
+    argument
+    for file in [*MAIN_BAKE_FILES, ROOT / "benchmarks" / "docker-bake.hcl"]
+    for argument in ("--file", str(file))
+]
 MB = 10**6
 # BuildKit's plain progress: "#12 [target stage 2/3] RUN ...", "#12 DONE 4.1s", "#12 CACHED",
 # and for an export "#20 exporting layers 18.3s done", "#20 unpacking to NAME 8.8s done".
@@ -44,7 +48,7 @@ def fail(message: str) -> None:
 
 
 def short_step(text: str) -> str:
-    """"[target stage 2/3] RUN --mount=... install-locked ..." as "[target stage 2/3] RUN": which
+    """ "[target stage 2/3] RUN --mount=... install-locked ..." as "[target stage 2/3] RUN": which
     step, not its whole command."""
     bracket = re.match(r"(\[[^\]]+\]) ?(\S*)", text)
     return f"{bracket.group(1)} {bracket.group(2)}".strip() if bracket else text
@@ -56,7 +60,9 @@ class BuildLog:
     seconds its exports spent compressing layers and unpacking them into the image store."""
 
     text: str
-    steps: dict[str, tuple[str, float | None]] = field(default_factory=dict)  # "bake.step": (name, seconds)
+    steps: dict[str, tuple[str, float | None]] = field(
+        default_factory=dict
+    )  # "bake.step": (name, seconds)
     export_seconds: float = 0.0
     unpack_seconds: float = 0.0
     error: str = ""  # why the bake failed, where it may
@@ -72,7 +78,10 @@ class BuildLog:
                 names.setdefault(f"{bake_number}.{match.group(1)}", short_step(match.group(2)))
             elif match := STEP_END.match(line):
                 number = f"{bake_number}.{match.group(1)}"
-                self.steps[number] = (names.get(number, f"#{number}"), float(match.group(3)) if match.group(3) else None)
+                self.steps[number] = (
+                    names.get(number, f"#{number}"),
+                    float(match.group(3)) if match.group(3) else None,
+                )
             elif match := EXPORT_PHASE.match(line):
                 if match.group(2) == "exporting layers":
                     self.export_seconds += float(match.group(3))
@@ -85,14 +94,32 @@ class BuildLog:
         return [self.steps[number] for number in order if self.steps[number][1]]
 
 
-def bake(*targets: str, log: str, variables: dict[str, str] | None = None, flags: tuple[str, ...] = (), may_fail: bool = False) -> tuple[float, BuildLog]:
+def bake(
+    *targets: str,
+    log: str,
+    variables: dict[str, str] | None = None,
+    flags: tuple[str, ...] = (),
+    may_fail: bool = False,
+) -> tuple[float, BuildLog]:
     """Bake targets of the bake files into the engine's image store; the seconds it took and its
     log, which also goes to reports/benchmark-LOG.log. A failed bake ends the benchmark, unless
     it may fail: then the log's `error` says why (the naive build's pip can fail an edit)."""
     start = time.monotonic()
     build = subprocess.run(
-        ["docker", "buildx", "bake", *BAKE_FILES, *bake_entitlements(), "--progress=plain", *flags, *targets],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(variables or {})},
+        [
+            "docker",
+            "buildx",
+            "bake",
+            *BAKE_FILES,
+            *bake_entitlements(),
+            "--progress=plain",
+            *flags,
+            *targets,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(variables or {})},
     )
     seconds = time.monotonic() - start
     log_file = REPORTS / f"benchmark-{log}.log"
@@ -101,22 +128,40 @@ def bake(*targets: str, log: str, variables: dict[str, str] | None = None, flags
     read = BuildLog(build.stderr)
     if build.returncode != 0:
         if not may_fail:
-            fail(f"`docker buildx bake {' '.join(targets)}` failed (log: {log_file}):\n{build.stderr[-4000:]}")
-        read.error = next((line.strip() for line in reversed(build.stderr.splitlines()) if re.search(r"\berror\b", line, re.I) and "ERROR:" not in line), "failed")
+            fail(
+                f"`docker buildx bake {' '.join(targets)}` failed (log: {log_file}):\n{build.stderr[-4000:]}"
+            )
+        read.error = next(
+            (
+                line.strip()
+                for line in reversed(build.stderr.splitlines())
+                if re.search(r"\berror\b", line, re.I) and "ERROR:" not in line
+            ),
+            "failed",
+        )
     return seconds, read
 
 
 def bake_definition(*targets: str) -> dict:
     """`docker buildx bake --print` of targets of the bake files."""
-    printed = subprocess.run(["docker", "buildx", "bake", *BAKE_FILES, "--print", *targets], cwd=ROOT, capture_output=True, text=True)
+    printed = subprocess.run(
+        ["docker", "buildx", "bake", *BAKE_FILES, "--print", *targets],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if printed.returncode != 0:
-        fail(f"cannot read the bake files (is the engine up? `make engine`):\n{printed.stderr[-2000:]}")
+        fail(
+            f"cannot read the bake files (is the engine up? `make engine`):\n{printed.stderr[-2000:]}"
+        )
     return json.loads(printed.stdout)
 
 
 def empty_build_cache() -> None:
     """Images stay (the bases among them): they are the image store's, not the build cache's."""
-    subprocess.run(["docker", "buildx", "prune", "--all", "--force"], check=True, capture_output=True)
+    subprocess.run(
+        ["docker", "buildx", "prune", "--all", "--force"], check=True, capture_output=True
+    )
 
 
 class Pulls:
@@ -138,7 +183,9 @@ class Pulls:
         remote = f"{self.registry.address}/{repository}:{tag}"
         subprocess.run(["docker", "tag", image, remote], check=True, capture_output=True)
         try:
-            pushed = subprocess.run(["docker", "push", "--quiet", remote], capture_output=True, text=True)
+            pushed = subprocess.run(
+                ["docker", "push", "--quiet", remote], capture_output=True, text=True
+            )
             if pushed.returncode != 0:
                 fail(f"pushing {image} to the loopback registry failed:\n{pushed.stderr[-2000:]}")
         finally:
@@ -150,7 +197,11 @@ class Pulls:
         repository, tag = remote.split("/", 1)[1].rsplit(":", 1)
         _, manifest = self.registry.manifest(repository, tag)
         if "manifests" in manifest:
-            platform = next(entry for entry in manifest["manifests"] if entry.get("platform", {}).get("architecture") == engine_arch())
+            platform = next(
+                entry
+                for entry in manifest["manifests"]
+                if entry.get("platform", {}).get("architecture") == engine_arch()
+            )
             _, manifest = self.registry.manifest(repository, platform["digest"])
         return {layer["digest"]: layer["size"] for layer in manifest["layers"]}
 
@@ -165,7 +216,11 @@ class Pulls:
                 runs.append(time.monotonic() - start)
                 if pulled.returncode != 0:
                     fail(f"the cold pull of {remote} failed:\n{pulled.stderr[-2000:]}")
-        return {"seconds": statistics.median(runs), "runs": runs, "bytes": sum(self.layers(remote).values())}
+        return {
+            "seconds": statistics.median(runs),
+            "runs": runs,
+            "bytes": sum(self.layers(remote).values()),
+        }
 
     def update_bytes(self, before: str, after: str) -> dict:
         """What a node holding `before` downloads to run `after`: the layers it lacks."""
@@ -180,7 +235,16 @@ def print_table(title: str, columns: list[str], rows: list[list], notes: list[st
     print(f"\n{title}")
     print(f"{'':{width}}  " + "  ".join(f"{column:>12}" for column in columns))
     for label, *values in rows:
-        cells = ("-" if value is None else f"{value:.2f}" if isinstance(value, float) and abs(value) < 10 else f"{value:.1f}" if isinstance(value, float) else str(value) for value in values)
+        cells = (
+            "-"
+            if value is None
+            else f"{value:.2f}"
+            if isinstance(value, float) and abs(value) < 10
+            else f"{value:.1f}"
+            if isinstance(value, float)
+            else str(value)
+            for value in values
+        )
         print(f"{label:{width}}  " + "  ".join(f"{cell:>12}" for cell in cells))
     for note in notes:
         print(note)

@@ -26,7 +26,11 @@ def step_seconds(log: BuildLog) -> dict[str, float]:
     is "pyspark 2/2 RUN"), each export as "exporting to image"."""
     totals: dict[str, float] = defaultdict(float)
     for name, seconds in log.timeline():
-        key = "exporting to image" if name.endswith("] exporting") else TARGET.sub("", name).replace("]", "")
+        key = (
+            "exporting to image"
+            if name.endswith("] exporting")
+            else TARGET.sub("", name).replace("]", "")
+        )
         totals[key] += seconds
     return totals
 
@@ -39,15 +43,25 @@ def main() -> None:
     texts = [path.read_text(errors="replace") for path in args.logs[:2]]
     logs = [BuildLog(text) for text in texts]
     columns = [step_seconds(log) for log in logs]
-    keys = sorted({key for column in columns for key in column}, key=lambda key: -max(column.get(key, 0) for column in columns))
+    keys = sorted(
+        {key for column in columns for key in column},
+        key=lambda key: -max(column.get(key, 0) for column in columns),
+    )
     rows = [[key, *(column.get(key) for column in columns)] for key in keys[: args.top]]
     rows.append(["all steps (s, summed)", *(sum(column.values()) for column in columns)])
     rows.append(["  exporting layers (s)", *(log.export_seconds for log in logs)])
     rows.append(["  unpacking into the image store (s)", *(log.unpack_seconds for log in logs)])
     walls = [REAL.search(text) for text in texts]
     if all(walls):
-        rows.append(["wall time of the command (s)", *(int(wall.group(1)) * 60 + float(wall.group(2)) for wall in walls)])
-    print_table("seconds per step, summed over targets", [path.name[:12] for path in args.logs[:2]], rows)
+        rows.append(
+            [
+                "wall time of the command (s)",
+                *(int(wall.group(1)) * 60 + float(wall.group(2)) for wall in walls),
+            ]
+        )
+    print_table(
+        "seconds per step, summed over targets", [path.name[:12] for path in args.logs[:2]], rows
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check that every base image the given bake groups or targets build on is on this engine or
 # pullable, before baking them: bake's own error for a missing base is a registry lookup failure
-# ("failed to resolve source metadata"); this one says which variable to set.
+# ("failed to resolve source metadata"); this one says what to set (BASE_IMAGES).
 # Usage: check-bases.sh GROUP_OR_TARGET...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,13 +25,12 @@ for python, base in sorted(bases.items()):
 
 while read -r python base; do
   [ -n "$python" ] || continue
-  variable="BASE_IMAGE_PY${python//./}"
   if [ "$base" = - ]; then
-    echo "error: the Python $python cells have no base image: set $variable to an image with Python $python and pip, e.g. python:$python-slim-bookworm" >&2
+    echo "error: the Python $python cells have no base image: set BASE_IMAGES=$python=IMAGE, IMAGE being an image with Python $python and pip, e.g. python:$python-slim-bookworm" >&2
     exit 2
   fi
   docker image inspect "$base" >/dev/null 2>&1 || docker buildx imagetools inspect "$base" >/dev/null 2>&1 || {
-    echo "error: $base, the base of the Python $python cells, is neither on this engine nor pullable: build the hermetic bases (make bases), pull it, or set $variable to an image with Python $python" >&2
+    echo "error: $base, the base of the Python $python cells, is neither on this engine nor pullable: build the hermetic bases (make bases), pull it, or set BASE_IMAGES=$python=IMAGE, IMAGE being an image with Python $python" >&2
     exit 2
   }
 done <<<"$bases"

@@ -30,6 +30,7 @@ trap 'rm -f "$partial"' EXIT
 # state give the same tarball byte for byte. docker-bake.hcl gives the base images this time too.
 export SOURCE_DATE_EPOCH=1686355200  # 2023-06-10
 say "building $suite $arch rootfs with python3 into $out"
+# shellcheck disable=SC2016 # the hook's "$1" (the rootfs being written) is for mmdebstrap's shell to expand
 mmdebstrap --quiet --format=tar --variant=minbase --architectures="$arch" --include=python3,python3-venv,ca-certificates \
   --aptopt='Acquire::Languages "none"' \
   --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \

@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
 """The disk make test needs, checked before it starts and measured while it runs.
 
-  disk-space.py check NEED_GB SCRATCH_GB
-      Refuse, in one line naming the figures and the fix, where the filesystem of the engine's
-      data root has less than NEED_GB free (less SCRATCH_GB where the temporary folder, which
-      holds the tests' registry and second engine, is on a filesystem of its own, which then
-      needs SCRATCH_GB).
-  disk-space.py watch REPORT FIRST_PHASE -- COMMAND...
-      Run COMMAND, sampling every 2 s the space used on the filesystems it writes (the engine's
-      data root and containerd's, the checkout, the temporary folder); then write REPORT (JSON):
-      the peak above the start, the phase it came in and the tests running then, and each
-      phase's time and peak; and print the phase table. COMMAND starts in FIRST_PHASE and names
-      the next ones by writing them to the file $DISK_WATCH_PHASE_FILE (the Makefile's `phase`),
-      and pytest the tests it runs into $DISK_WATCH_RUNNING_DIR (conftest.py).
+disk-space.py check NEED_GB SCRATCH_GB
+    Refuse, in one line naming the figures and the fix, where the filesystem of the engine's
+    data root has less than NEED_GB free (less SCRATCH_GB where the temporary folder, which
+    holds the tests' registry and second engine, is on a filesystem of its own, which then
+    needs SCRATCH_GB).
+disk-space.py watch REPORT FIRST_PHASE -- COMMAND...
+    Run COMMAND, sampling every 2 s the space used on the filesystems it writes (the engine's
+    data root and containerd's, the checkout, the temporary folder); then write REPORT (JSON):
+    the peak above the start, the phase it came in and the tests running then, and each
+    phase's time and peak; and print the phase table. COMMAND starts in FIRST_PHASE and names
+    the next ones by writing them to the file $DISK_WATCH_PHASE_FILE (the Makefile's `phase`),
+    and pytest the tests it runs into $DISK_WATCH_RUNNING_DIR (conftest.py).
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ def existing(path: str) -> str:
 
 def data_root() -> str | None:
     """Where the engine keeps its data; None while no engine answers."""
-    answer = subprocess.run(["docker", "info", "--format", "{{.DockerRootDir}}"], capture_output=True, text=True)
+    answer = subprocess.run(
+        ["docker", "info", "--format", "{{.DockerRootDir}}"], capture_output=True, text=True
+    )
     return answer.stdout.strip() if answer.returncode == 0 and answer.stdout.strip() else None
 
 
@@ -72,14 +74,16 @@ def check(need_gb: float, scratch_gb: float) -> int:
         return 0
     engine, scratch = data_root() or DEFAULT_DATA_ROOT, tempfile.gettempdir()
     separate = os.stat(existing(engine)).st_dev != os.stat(existing(scratch)).st_dev
-    needs = [(engine, need_gb - scratch_gb if separate else need_gb)] + ([(scratch, scratch_gb)] if separate else [])
+    needs = [(engine, need_gb - scratch_gb if separate else need_gb)] + (
+        [(scratch, scratch_gb)] if separate else []
+    )
     for path, gigabytes in needs:
         free = free_bytes(path) / GB
         if free < gigabytes:
             print(
                 f"make test: needs {gigabytes:.0f} GB free on the filesystem of {path}, has {free:.1f} GB:"
                 " free some (docker system prune --all; docker buildx prune --all), or give the engine a"
-                " larger disk (README: Disk); TEST_DISK_GB=0 skips this check",
+                " larger disk (docs/disk.md); TEST_DISK_GB=0 skips this check",
                 file=sys.stderr,
             )
             return 1
@@ -90,7 +94,12 @@ class Watch:
     def __init__(self, state: Path, first_phase: str):
         engine = data_root()
         self.engine_answered = engine is not None
-        self.paths = {"engine": engine or DEFAULT_DATA_ROOT, "containerd": CONTAINERD_ROOT, "checkout": os.getcwd(), "tmp": tempfile.gettempdir()}
+        self.paths = {
+            "engine": engine or DEFAULT_DATA_ROOT,
+            "containerd": CONTAINERD_ROOT,
+            "checkout": os.getcwd(),
+            "tmp": tempfile.gettempdir(),
+        }
         self.phase_file = state / "phase"
         self.phase_file.write_text(first_phase)
         self.last_phase = first_phase
@@ -121,12 +130,21 @@ class Watch:
         for path in self._representatives():
             used = used_bytes(path)
             above += used - self.start.setdefault(path, used)
-        entry = self.phases.setdefault(phase, {"began_s": round(now, 1), "ended_s": round(now, 1), "peak_above_start_gb": 0.0})
+        entry = self.phases.setdefault(
+            phase, {"began_s": round(now, 1), "ended_s": round(now, 1), "peak_above_start_gb": 0.0}
+        )
         entry["ended_s"] = round(now, 1)
         entry["peak_above_start_gb"] = max(entry["peak_above_start_gb"], round(above / GB, 2))
         if above / GB > self.peak["above_start_gb"]:
-            running = sorted(test.read_text() for test in self.running_dir.iterdir() if test.is_file())
-            self.peak = {"above_start_gb": round(above / GB, 2), "phase": phase, "seconds": round(now, 1), "running": running}
+            running = sorted(
+                test.read_text() for test in self.running_dir.iterdir() if test.is_file()
+            )
+            self.peak = {
+                "above_start_gb": round(above / GB, 2),
+                "phase": phase,
+                "seconds": round(now, 1),
+                "running": running,
+            }
 
     def run(self) -> None:
         while not self.stopped.wait(SAMPLE_SECONDS):
@@ -139,7 +157,9 @@ class Watch:
         return {
             "command": command,
             "exit_code": returncode,
-            "filesystems": {device: "+".join(names) for device, names in filesystems(self.paths).items()},
+            "filesystems": {
+                device: "+".join(names) for device, names in filesystems(self.paths).items()
+            },
             "seconds": round(time.monotonic() - self.began, 1),
             "peak": self.peak,
             "phases": self.phases,
@@ -150,11 +170,20 @@ def print_table(report: dict) -> None:
     print(f"\n{'phase':34} {'time':>9} {'peak above start':>17}", file=sys.stderr)
     for name, phase in report["phases"].items():
         minutes, seconds = divmod(round(phase["ended_s"] - phase["began_s"]), 60)
-        print(f"{name:34} {minutes:5}m{seconds:02}s {phase['peak_above_start_gb']:14.1f} GB", file=sys.stderr)
+        print(
+            f"{name:34} {minutes:5}m{seconds:02}s {phase['peak_above_start_gb']:14.1f} GB",
+            file=sys.stderr,
+        )
     peak, total = report["peak"], divmod(round(report["seconds"]), 60)
-    print(f"{'in all':34} {total[0]:5}m{total[1]:02}s {peak['above_start_gb']:14.1f} GB", file=sys.stderr)
+    print(
+        f"{'in all':34} {total[0]:5}m{total[1]:02}s {peak['above_start_gb']:14.1f} GB",
+        file=sys.stderr,
+    )
     during = f", running {', '.join(peak['running'])}" if peak["running"] else ""
-    print(f"disk: peak {peak['above_start_gb']:.1f} GB above the start, in phase {peak['phase']}{during}", file=sys.stderr)
+    print(
+        f"disk: peak {peak['above_start_gb']:.1f} GB above the start, in phase {peak['phase']}{during}",
+        file=sys.stderr,
+    )
 
 
 def watch(report_file: Path, first_phase: str, command: list[str]) -> int:
@@ -162,7 +191,11 @@ def watch(report_file: Path, first_phase: str, command: list[str]) -> int:
         watcher = Watch(Path(state), first_phase)
         sampler = threading.Thread(target=watcher.run, daemon=True)
         sampler.start()
-        environment = {**os.environ, "DISK_WATCH_PHASE_FILE": str(watcher.phase_file), "DISK_WATCH_RUNNING_DIR": str(watcher.running_dir)}
+        environment = {
+            **os.environ,
+            "DISK_WATCH_PHASE_FILE": str(watcher.phase_file),
+            "DISK_WATCH_RUNNING_DIR": str(watcher.running_dir),
+        }
         child = subprocess.Popen(command, env=environment)
         # Ctrl-C reaches the command through the terminal: let it stop, then report.
         signal.signal(signal.SIGINT, signal.SIG_IGN)

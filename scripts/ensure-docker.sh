@@ -27,8 +27,9 @@ if engine_ready; then
   exit 0
 fi
 
-[ -r /etc/debian_version ] && command -v apt-get >/dev/null ||
+if ! { [ -r /etc/debian_version ] && command -v apt-get >/dev/null; }; then
   die "no Docker engine answers and this is not a Debian machine; install Docker Engine >= 23 with the buildx plugin (https://docs.docker.com/engine/install/) and run again"
+fi
 [ "$(id -u)" = 0 ] || die "no Docker engine answers; run this script as root (sudo $0) to install and start one"
 
 install_engine() {

@@ -9,8 +9,10 @@ TOOLS_DIR=${TOOLS_DIR:-/opt/python-deps-tools}
 say() { echo "ensure-oras: $*" >&2; }
 
 command -v oras >/dev/null && exit 0
-[ -r /etc/debian_version ] && command -v apt-get >/dev/null ||
-  { say "error: oras is not installed and this is not a Debian machine: install it (https://oras.land/docs/installation) and run again"; exit 1; }
+if ! { [ -r /etc/debian_version ] && command -v apt-get >/dev/null; }; then
+  say "error: oras is not installed and this is not a Debian machine: install it (https://oras.land/docs/installation) and run again"
+  exit 1
+fi
 sudo=()
 if [ "$(id -u)" != 0 ]; then
   sudo -n true 2>/dev/null || { say "error: oras is not installed: install it, or run this script as root (sudo $0), and run again"; exit 1; }

@@ -18,7 +18,7 @@ target "test" {
   target      = variant.stage == "iceberg" ? "with-object-store" : "runtime"
   secret      = build_secrets()
   args        = { JAVA_VERSIONS = join(" ", spark_lines()[cell.spark].java) }
-  tags        = ["spark-k8s-python-deps${variant.suffix}-test:${cell_tag(cell)}"]
+  tags        = ["spark-k8s-${variant.image}-test:${cell_tag(cell)}"]
   # The variants' compression: layers they share are their blobs, not converted ones.
   output      = [image_output()]
   matrix = {

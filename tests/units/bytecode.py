@@ -25,4 +25,8 @@ for dist in importlib.metadata.distributions():
         except FileNotFoundError:
             kind = "missing"
         found[kind].append(str(pyc))
-print(json.dumps({kind: {"count": len(paths), "examples": paths[:5]} for kind, paths in found.items()}))
+print(
+    json.dumps(
+        {kind: {"count": len(paths), "examples": paths[:5]} for kind, paths in found.items()}
+    )
+)

@@ -18,16 +18,28 @@ gpu_means = cudf.from_pandas(frame).groupby("key")["value"].mean().sort_index().
 
 points, _ = make_blobs(n_samples=5000, centers=4, cluster_std=0.5, random_state=7)
 points = points.astype(np.float32)
-cpu_centers = np.sort(CpuKMeans(n_clusters=4, n_init=10, random_state=7).fit(points).cluster_centers_, axis=0)
-gpu_centers = np.sort(GpuKMeans(n_clusters=4, n_init=10, random_state=7).fit(points).cluster_centers_, axis=0)
+cpu_centers = np.sort(
+    CpuKMeans(n_clusters=4, n_init=10, random_state=7).fit(points).cluster_centers_, axis=0
+)
+gpu_centers = np.sort(
+    GpuKMeans(n_clusters=4, n_init=10, random_state=7).fit(points).cluster_centers_, axis=0
+)
 
-squared_distance = cupy.ElementwiseKernel("float32 x, float32 y", "float32 z", "z = (x - y) * (x - y)", "squared_distance")
+squared_distance = cupy.ElementwiseKernel(
+    "float32 x, float32 y", "float32 z", "z = (x - y) * (x - y)", "squared_distance"
+)
 x, y = rng.normal(size=(2, 1_000_000)).astype(np.float32)
 on_device = cupy.asnumpy(squared_distance(cupy.asarray(x), cupy.asarray(y)))
 
-print(json.dumps({
-    "devices": cupy.cuda.runtime.getDeviceCount(),
-    "groupby_max_difference": float(np.abs(gpu_means.to_numpy() - cpu_means.to_numpy()).max()),
-    "kmeans_max_center_difference": float(np.abs(gpu_centers - cpu_centers).max()),
-    "kernel_max_difference": float(np.abs(on_device - (x - y) ** 2).max()),
-}))
+print(
+    json.dumps(
+        {
+            "devices": cupy.cuda.runtime.getDeviceCount(),
+            "groupby_max_difference": float(
+                np.abs(gpu_means.to_numpy() - cpu_means.to_numpy()).max()
+            ),
+            "kmeans_max_center_difference": float(np.abs(gpu_centers - cpu_centers).max()),
+            "kernel_max_difference": float(np.abs(on_device - (x - y) ** 2).max()),
+        }
+    )
+)

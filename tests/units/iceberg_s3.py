@@ -22,8 +22,15 @@ import pyarrow.fs
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.types import StringType
 
-FILE_IOS = {"s3fs": "pyiceberg.io.fsspec.FsspecFileIO", "pyarrow": "pyiceberg.io.pyarrow.PyArrowFileIO"}
-CREDENTIALS = {"s3.access-key-id": "testing", "s3.secret-access-key": "testing", "s3.region": "us-east-1"}
+FILE_IOS = {
+    "s3fs": "pyiceberg.io.fsspec.FsspecFileIO",
+    "pyarrow": "pyiceberg.io.pyarrow.PyArrowFileIO",
+}
+CREDENTIALS = {
+    "s3.access-key-id": "testing",
+    "s3.secret-access-key": "testing",
+    "s3.region": "us-east-1",
+}
 # No instance metadata service to ask for credentials here: the SDKs would wait for it.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
@@ -38,7 +45,10 @@ def start_s3_server() -> tuple[subprocess.Popen, str]:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env={**os.environ, "PYTHONPATH": "/opt/s3-server"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": "/opt/s3-server"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     for _ in range(100):
         if server.poll() is not None:
@@ -59,7 +69,9 @@ def orders(first_id: int, count: int, note: bool = False) -> pa.Table:
         "region": pa.array(["north", "south"] * (count // 2), pa.string()),
     }
     if note:
-        columns["note"] = pa.array([f"order {i}" for i in range(first_id, first_id + count)], pa.string())
+        columns["note"] = pa.array(
+            [f"order {i}" for i in range(first_id, first_id + count)], pa.string()
+        )
     return pa.table(columns)
 
 
@@ -69,7 +81,9 @@ def rows(table: pa.Table) -> list[dict]:
 
 def round_trip(endpoint: str, bucket: str, run: str, file_io: str) -> dict:
     catalog = SqlCatalog(
-        "s3", uri="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", warehouse=f"s3://{bucket}/warehouse",
+        "s3",
+        uri="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres",
+        warehouse=f"s3://{bucket}/warehouse",
         **{"s3.endpoint": endpoint, "py-io-impl": file_io, **CREDENTIALS},
     )
     namespace = run
@@ -87,7 +101,13 @@ def round_trip(endpoint: str, bucket: str, run: str, file_io: str) -> dict:
     reloaded = catalog.load_table(f"{namespace}.orders")
     current = reloaded.scan().to_arrow()
     earliest = reloaded.scan(snapshot_id=first_snapshot).to_arrow()
-    s3 = pyarrow.fs.S3FileSystem(endpoint_override=endpoint, scheme="http", access_key="testing", secret_key="testing", region="us-east-1")
+    s3 = pyarrow.fs.S3FileSystem(
+        endpoint_override=endpoint,
+        scheme="http",
+        access_key="testing",
+        secret_key="testing",
+        region="us-east-1",
+    )
     stored = s3.get_file_info(pyarrow.fs.FileSelector(f"{bucket}/warehouse", recursive=True))
     return {
         "metadata_location": reloaded.metadata_location.split("/")[0],
@@ -97,7 +117,10 @@ def round_trip(endpoint: str, bucket: str, run: str, file_io: str) -> dict:
         "rows": current.num_rows,
         "rows_with_note": current.filter(pc.is_valid(current["note"])).num_rows,
         "snapshots": len(reloaded.snapshots()),
-        "first_snapshot_equal": [{key: row[key] for key in first.column_names} for row in rows(earliest)] == rows(first),
+        "first_snapshot_equal": [
+            {key: row[key] for key in first.column_names} for row in rows(earliest)
+        ]
+        == rows(first),
         "parquet_files_in_bucket": sum(1 for info in stored if info.path.endswith(".parquet")),
     }
 

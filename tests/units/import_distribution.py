@@ -17,7 +17,11 @@ def normalize(name: str) -> str:
 owners = importlib.metadata.packages_distributions()
 for distribution in sys.argv[1:]:
     wanted = normalize(distribution)
-    modules = sorted(module for module, names in owners.items() if wanted in map(normalize, names) and not module.startswith("_"))
+    modules = sorted(
+        module
+        for module, names in owners.items()
+        if wanted in map(normalize, names) and not module.startswith("_")
+    )
     if not modules:
         sys.exit(f"{distribution}: not installed, or it has no importable top-level module")
     for module in modules:

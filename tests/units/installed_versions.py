@@ -4,7 +4,11 @@ import importlib.metadata
 import json
 import re
 
-print(json.dumps({
-    re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower(): dist.version
-    for dist in importlib.metadata.distributions()
-}))
+print(
+    json.dumps(
+        {
+            re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower(): dist.version
+            for dist in importlib.metadata.distributions()
+        }
+    )
+)

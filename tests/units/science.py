@@ -20,13 +20,19 @@ model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 accuracy = cross_val_score(model, cancer.data, cancer.target, cv=5).mean()
 
 rosenbrock = optimize.minimize(optimize.rosen, x0=np.zeros(5), method="BFGS")
-setosa, virginica = (frame.loc[frame.species == s, "petal length (cm)"] for s in ("setosa", "virginica"))
+setosa, virginica = (
+    frame.loc[frame.species == s, "petal length (cm)"] for s in ("setosa", "virginica")
+)
 t_test = stats.ttest_ind(setosa, virginica)
 
-print(json.dumps({
-    "sepal_length_means": means,
-    "cv_accuracy": float(accuracy),
-    "rosenbrock_minimum": rosenbrock.x.round(4).tolist(),
-    "petal_length_p_value": float(t_test.pvalue),
-    "pandas": pd.__version__,
-}))
+print(
+    json.dumps(
+        {
+            "sepal_length_means": means,
+            "cv_accuracy": float(accuracy),
+            "rosenbrock_minimum": rosenbrock.x.round(4).tolist(),
+            "petal_length_p_value": float(t_test.pvalue),
+            "pandas": pd.__version__,
+        }
+    )
+)

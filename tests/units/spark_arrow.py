@@ -17,7 +17,13 @@ spark = (
     .getOrCreate()
 )
 
-source = pd.DataFrame({"id": range(1000), "value": [i * 0.5 for i in range(1000)], "label": [f"r{i % 7}" for i in range(1000)]})
+source = pd.DataFrame(
+    {
+        "id": range(1000),
+        "value": [i * 0.5 for i in range(1000)],
+        "label": [f"r{i % 7}" for i in range(1000)],
+    }
+)
 frame = spark.createDataFrame(source)
 back = frame.toPandas()
 
@@ -28,10 +34,16 @@ def doubled(values: pd.Series) -> pd.Series:
 
 
 udf_total = frame.select(doubled("value").alias("v")).groupBy().sum("v").collect()[0][0]
-print(json.dumps({
-    "round_trip_equal": bool(back.equals(source)),
-    "udf_total": udf_total,
-    "spark": spark.version,
-    "java": spark.sparkContext._jvm.java.lang.System.getProperty("java.specification.version"),
-}))
+print(
+    json.dumps(
+        {
+            "round_trip_equal": bool(back.equals(source)),
+            "udf_total": udf_total,
+            "spark": spark.version,
+            "java": spark.sparkContext._jvm.java.lang.System.getProperty(
+                "java.specification.version"
+            ),
+        }
+    )
+)
 spark.stop()

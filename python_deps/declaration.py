@@ -1,0 +1,140 @@
+"""The matrix as docker-bake.hcl declares it, read without Docker: its Spark lines, variants,
+hermetic bases and architectures are literal data functions there, which this reads with
+python-hcl2. Bake evaluates the same file into targets (python_deps.matrix reads those); nothing
+here repeats a fact of it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+import hcl2
+
+from python_deps import ROOT
+
+BAKE_FILE = ROOT / "docker-bake.hcl"
+
+
+@dataclass(frozen=True)
+class SparkLine:
+    version: str
+    pythons: tuple[str, ...]
+    java: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class Layer:
+    lock: str
+    packages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VariantKind:
+    """One entry of variants(): an image, its Dockerfile stage and what it installs."""
+
+    image: str
+    stage: str
+    parent: str
+    requirements: str
+    layers: tuple[Layer, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class HermeticBase:
+    python: str
+    suite: str
+
+
+@dataclass(frozen=True)
+class Declaration:
+    spark_lines: dict[str, SparkLine]
+    variants: dict[str, VariantKind]  # by image
+    hermetic_bases: tuple[HermeticBase, ...]
+    architectures: dict[str, str]  # arch: wheel platform tag
+    default_cell: tuple[str, str]  # (Spark line, Python)
+
+    def by_stage(self, stage: str) -> VariantKind:
+        return next(variant for variant in self.variants.values() if variant.stage == stage)
+
+    def lineage(self, image: str) -> list[VariantKind]:
+        """The variants an image is made of, the root first."""
+        chain = [self.variants[image]]
+        while chain[0].parent:
+            chain.insert(0, self.variants[chain[0].parent])
+        return chain
+
+    def locks(self, image: str) -> list[str]:
+        """The locks the image installs, in order (variant_locks() in the bake file)."""
+        return [
+            lock
+            for kind in self.lineage(image)
+            for lock in [*(layer.lock for layer in kind.layers), kind.requirements]
+        ]
+
+    def cells(self) -> list[tuple[str, str]]:
+        return [
+            (line.version, python) for line in self.spark_lines.values() for python in line.pythons
+        ]
+
+
+def literal(value):
+    """python-hcl2 keeps a string literal's quotes: the value without them."""
+    if isinstance(value, str):
+        if not (value.startswith('"') and value.endswith('"')):
+            raise ValueError(
+                f"{BAKE_FILE.name}: the declaration must be literal, found the expression {value}"
+            )
+        return json.loads(value)
+    if isinstance(value, list):
+        return [literal(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            literal(key) if key.startswith('"') else key: literal(item)
+            for key, item in value.items()
+            if key != "__is_block__"
+        }
+    return value
+
+
+def block(blocks: list[dict], name: str) -> dict:
+    quoted = json.dumps(name)
+    return next(entry[quoted] for entry in blocks if quoted in entry)
+
+
+@cache
+def declaration() -> Declaration:
+    parsed = hcl2.loads(BAKE_FILE.read_text())
+    functions = parsed["function"]
+
+    def result(name: str):
+        return literal(block(functions, name)["result"])
+
+    lines = {
+        version: SparkLine(version, tuple(line["pythons"]), tuple(line["java"]), line["why"])
+        for version, line in result("spark_lines").items()
+    }
+    variants = {
+        entry["image"]: VariantKind(
+            entry["image"],
+            entry["stage"],
+            entry["parent"],
+            entry["requirements"],
+            tuple(Layer(layer["lock"], tuple(layer["packages"])) for layer in entry["layers"]),
+            entry["description"],
+        )
+        for entry in result("variants")
+    }
+    variables = parsed["variable"]
+    return Declaration(
+        spark_lines=lines,
+        variants=variants,
+        hermetic_bases=tuple(HermeticBase(**base) for base in result("hermetic_bases")),
+        architectures=result("architectures"),
+        default_cell=(
+            literal(block(variables, "SPARK_VERSION")["default"]),
+            literal(block(variables, "PYTHON_VERSION")["default"]),
+        ),
+    )

@@ -1,0 +1,355 @@
+"""Resolve the requirement sets into hashed lock files, one folder per cell of the matrix (Spark
+line, Python version) and architecture:
+
+    locks/spark-S/python-V/linux-ARCH/{JOINT,REQUIREMENTS...,LAYERS...}.txt
+
+JOINT (gpu-iceberg.txt) is the joint resolution of every variant's requirement set; each
+variant's lock (its `requirements` in docker-bake.hcl's variants()) is resolved under it as a
+constraint, so a package has the same version in every variant and a child's stage only adds
+packages on top of its parent's. A variant's layers (base-spark, base-dataframes) are the
+closures of the packages they name, resolved under its lock, so their pins are its pins. The
+Spark line's floors and ceilings (spark-lines/S.txt) constrain every resolution of its cells.
+Existing locks are the resolver's preferences: a re-run changes nothing unless an input changed.
+
+Each folder records what it was resolved from (resolved-from.sha256): a folder whose inputs and
+locks still match it is not resolved again, so a check after a one-line edit re-resolves only the
+cells it touches. docker-bake.json gets the digest of the locks each variant installs, per
+folder, for the images' labels (bake cannot read files).
+
+    python -m python_deps lock [--check] [--full] [--upgrade] [--cells 4.3/3.13,...] [--archs amd64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from python_deps import DEPS_DIR, ROOT
+from python_deps.declaration import Declaration, declaration
+
+# Tools installed from a lock of their own, the same on every platform: FOLDER/requirements-NAME.txt
+# into FOLDER/locks/NAME.txt. uv for the build's tools stage, setuptools for PySpark's build, the
+# SBOM tools, and the iceberg test image's S3 server.
+TOOL_SETS = ["tools", "build", "sbom"]
+TEST_TOOL_SETS = [ROOT / "tests" / "images" / "runtime" / "s3"]
+
+
+class Unresolvable(Exception):
+    pass
+
+
+def joint_name(matrix: Declaration) -> str:
+    """The joint resolution's lock: every child variant's requirements, e.g. gpu-iceberg."""
+    return "-".join(kind.requirements for kind in matrix.variants.values() if kind.parent)
+
+
+def requirement_files(matrix: Declaration, image: str | None = None) -> list[str]:
+    """The requirement sets resolved into a variant's lock (its lineage's), or into the joint one."""
+    kinds = matrix.lineage(image) if image else matrix.variants.values()
+    return [f"requirements-{kind.requirements}.txt" for kind in kinds]
+
+
+class Locker:
+    def __init__(self, args: argparse.Namespace):
+        self.matrix = declaration()
+        self.args = args
+        self.deps = Path(args.deps_dir).resolve()
+        self.uv = str(Path(shutil.which(args.uv) or args.uv).resolve())
+        if not Path(self.uv).exists():
+            raise SystemExit(f"lock: uv not found ({args.uv}); run 'make venv' or pass --uv")
+        self.uv_version = subprocess.run(
+            [self.uv, "--version"], capture_output=True, text=True, check=True
+        ).stdout
+        self.scratch = Path(tempfile.mkdtemp())
+        self.stale: list[str] = []
+
+    def prepare_scratch(self) -> None:
+        """The inputs under stable relative names, so that the locks' "via" annotations name them
+        and not a temporary path."""
+        for requirements in self.deps.glob("requirements-*.txt"):
+            shutil.copy(requirements, self.scratch)
+        shutil.copytree(self.deps / "spark-lines", self.scratch / "spark-lines")
+        for kind in self.matrix.variants.values():
+            for layer in kind.layers:
+                (self.scratch / f"{layer.lock}.in").write_text(
+                    "".join(f"{package}\n" for package in layer.packages)
+                )
+
+    def compile(
+        self, spark: str, python: str, arch: str, output: str, constraint: str | None, *inputs: str
+    ) -> None:
+        command = [
+            self.uv,
+            "pip",
+            "compile",
+            "--quiet",
+            "--generate-hashes",
+            "--no-header",
+            "--config-file",
+            str(self.deps / "uv.toml"),
+            "--python-version",
+            python,
+            "--python-platform",
+            self.matrix.architectures[arch],
+            "--constraint",
+            f"spark-lines/{spark}.txt",
+            *(["--constraint", constraint] if constraint else []),
+            "--output-file",
+            output,
+            *inputs,
+        ]
+        resolved = subprocess.run(command, cwd=self.scratch, capture_output=True, text=True)
+        if resolved.returncode != 0:
+            raise Unresolvable(
+                f"{resolved.stderr.rstrip()}\nlock: {' '.join(inputs)} cannot be resolved for Spark {spark}, Python {python}, {arch} "
+                "(uv's reason is above): relax the requirement it names, then run make lock again"
+            )
+
+    def inputs_digest(self, spark: str, python: str, arch: str) -> str:
+        content = f"{spark} {python} {arch}\n{self.uv_version}".encode()
+        for name in ["uv.toml", *requirement_files(self.matrix), f"spark-lines/{spark}.txt"]:
+            content += (self.deps / name).read_bytes()
+        return hashlib.sha256(content).hexdigest()
+
+    def record(self, spark: str, python: str, arch: str, folder: Path) -> str:
+        """resolved-from.sha256: what the folder's locks were resolved from, and what they are."""
+        locks = b"".join(lock.read_bytes() for lock in sorted(folder.glob("*.txt")))
+        return (
+            "# Written by python -m python_deps lock: the digest of what these locks were resolved from (uv,\n"
+            f"# uv.toml, the requirement sets, spark-lines/{spark}.txt) and of the locks. make check-lock and make\n"
+            "# lock resolve the folder again only when one of them no longer matches.\n"
+            f"inputs sha256:{self.inputs_digest(spark, python, arch)}\n"
+            f"locks sha256:{hashlib.sha256(locks).hexdigest()}\n"
+        )
+
+    def up_to_date(self, spark: str, python: str, arch: str) -> bool:
+        folder = self.folder(spark, python, arch)
+        recorded = folder / "resolved-from.sha256"
+        return recorded.is_file() and recorded.read_text() == self.record(
+            spark, python, arch, folder
+        )
+
+    def folder(self, spark: str, python: str, arch: str, root: Path | None = None) -> Path:
+        return (
+            (root or self.deps) / "locks" / f"spark-{spark}" / f"python-{python}" / f"linux-{arch}"
+        )
+
+    def lock_folder(self, spark: str, python: str, arch: str) -> None:
+        """Resolve one folder of locks; with --check, compare it with the committed one."""
+        relative = self.folder(spark, python, arch, Path("."))
+        scratch, committed = self.scratch / relative, self.folder(spark, python, arch)
+        scratch.mkdir(parents=True)
+        # The committed locks are the resolver's preferences, unless upgrading.
+        if committed.is_dir() and not self.args.upgrade:
+            for lock in committed.glob("*.txt"):
+                shutil.copy(lock, scratch)
+        joint = f"{relative}/{joint_name(self.matrix)}.txt"
+        self.compile(spark, python, arch, joint, None, *requirement_files(self.matrix))
+        for kind in self.matrix.variants.values():
+            self.compile(
+                spark,
+                python,
+                arch,
+                f"{relative}/{kind.requirements}.txt",
+                joint,
+                *requirement_files(self.matrix, kind.image),
+            )
+        for kind in self.matrix.variants.values():
+            for layer in kind.layers:
+                self.compile(
+                    spark,
+                    python,
+                    arch,
+                    f"{relative}/{layer.lock}.txt",
+                    f"{relative}/{kind.requirements}.txt",
+                    f"{layer.lock}.in",
+                )
+        (scratch / "resolved-from.sha256").write_text(self.record(spark, python, arch, scratch))
+        if self.args.check:
+            comparison = filecmp.dircmp(committed, scratch) if committed.is_dir() else None
+            if (
+                comparison is None
+                or comparison.left_only
+                or comparison.right_only
+                or comparison.diff_files
+            ):
+                self.stale.append(str(relative))
+        else:
+            committed.mkdir(parents=True, exist_ok=True)
+            for file in scratch.iterdir():
+                shutil.copy(file, committed)
+
+    def lock_cells(self) -> None:
+        cells = (
+            [tuple(cell.split("/")) for cell in self.args.cells.split(",")]
+            if self.args.cells
+            else self.matrix.cells()
+        )
+        unknown = [
+            arch for arch in self.args.archs.split(",") if arch not in self.matrix.architectures
+        ]
+        if unknown:
+            raise SystemExit(
+                f"lock: unknown architecture {', '.join(unknown)} (known: {', '.join(self.matrix.architectures)})"
+            )
+        folders = []
+        for spark, python in cells:
+            if not (self.deps / "spark-lines" / f"{spark}.txt").is_file():
+                raise SystemExit(
+                    f"lock: Spark {spark} has no spark-lines/{spark}.txt beside the requirement sets: write its constraints there"
+                )
+            for arch in self.args.archs.split(","):
+                if self.args.full or not self.up_to_date(spark, python, arch):
+                    print(
+                        f"lock: {self.folder(spark, python, arch, Path('.'))}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    folders.append((spark, python, arch))
+        with ThreadPoolExecutor(max_workers=self.args.jobs) as pool:
+            futures = [pool.submit(self.lock_folder, *folder) for folder in folders]
+        failures = [str(future.exception()) for future in futures if future.exception()]
+        if failures:
+            raise SystemExit("\n".join(failures))
+        # In the folders' order, whichever finished first.
+        self.stale.sort()
+
+    def lock_tools(self) -> None:
+        for tool_set in [*(self.deps / name for name in TOOL_SETS), *TEST_TOOL_SETS]:
+            folder, name = tool_set.parent, tool_set.name
+            output = self.scratch / "tool-locks" / f"{name}.txt"
+            output.parent.mkdir(exist_ok=True)
+            committed = folder / "locks" / f"{name}.txt"
+            if committed.is_file() and not self.args.upgrade:
+                shutil.copy(committed, output)
+            subprocess.run(
+                [
+                    self.uv,
+                    "pip",
+                    "compile",
+                    "--quiet",
+                    "--generate-hashes",
+                    "--no-header",
+                    "--universal",
+                    "--output-file",
+                    str(output),
+                    f"requirements-{name}.txt",
+                ],
+                cwd=folder,
+                check=True,
+            )
+            if not self.args.check:
+                shutil.copy(output, committed)
+            elif not (committed.is_file() and filecmp.cmp(committed, output, shallow=False)):
+                self.stale.append(
+                    str(
+                        committed.relative_to(ROOT) if committed.is_relative_to(ROOT) else committed
+                    )
+                )
+
+    def lock_digests(self) -> str:
+        """docker-bake.json: the function lock_digests(), the digest of the locks each variant
+        installs in each folder, in install order. Anyone can recompute one:
+        cat locks/build.txt locks/FOLDER/{base-spark,base-dataframes,base}.txt | sha256sum"""
+        locks = self.deps / "locks"
+        stages = {
+            kind.stage: self.matrix.locks(kind.image) for kind in self.matrix.variants.values()
+        }
+        digests = {}
+        for folder in sorted(locks.glob("spark-*/python-*/linux-*")):
+            for stage, names in sorted(stages.items()):
+                content = (locks / "build.txt").read_bytes() + b"".join(
+                    (folder / f"{name}.txt").read_bytes() for name in names
+                )
+                digests[f"{folder.relative_to(locks)}/{stage}"] = (
+                    "sha256:" + hashlib.sha256(content).hexdigest()
+                )
+        return (
+            json.dumps({"function": {"lock_digests": {"params": [], "result": digests}}}, indent=2)
+            + "\n"
+        )
+
+    def run(self) -> None:
+        try:
+            self.prepare_scratch()
+            self.lock_cells()
+            self.lock_tools()
+            digests, digests_file = self.lock_digests(), Path(self.args.digests_file)
+            if not self.args.check:
+                digests_file.write_text(digests)
+            elif not digests_file.is_file() or digests_file.read_text() != digests:
+                self.stale.append(digests_file.name)
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.stale:
+            raise SystemExit(
+                f"lock: stale against their inputs: {' '.join(self.stale)}; run 'make lock' and commit the result"
+            )
+
+
+def default_uv() -> str:
+    """The uv installed beside this Python (make venv installs it from the tools lock)."""
+    beside = Path(sys.executable).with_name("uv")
+    return str(beside) if beside.exists() else "uv"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m python_deps lock", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="resolve into a scratch folder and fail if any lock differs (stale lock)",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="resolve every folder, even those whose record still matches",
+    )
+    parser.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="resolve every folder to the newest versions the inputs allow, the committed locks ignored",
+    )
+    parser.add_argument(
+        "--cells",
+        help="comma-separated SPARK/PYTHON cells, e.g. 4.3/3.13,3.5/3.11 (default: every cell offered)",
+    )
+    parser.add_argument(
+        "--archs",
+        default=",".join(declaration().architectures),
+        help="comma-separated architectures (default: all)",
+    )
+    parser.add_argument(
+        "--deps-dir",
+        default=str(DEPS_DIR),
+        help="the requirement sets and locks (default: the Dockerfile's context)",
+    )
+    parser.add_argument(
+        "--digests-file",
+        default=str(ROOT / "docker-bake.json"),
+        help="where the lock digests go (default: docker-bake.json)",
+    )
+    parser.add_argument("--jobs", type=int, default=4, help="folders resolved at once")
+    parser.add_argument(
+        "--uv",
+        default=os.environ.get("UV") or default_uv(),
+        help="the uv to resolve with (default: $UV, else this Python's, else uv on PATH)",
+    )
+    args = parser.parse_args(argv)
+    args.full = args.full or args.upgrade
+    Locker(args).run()
+
+
+if __name__ == "__main__":
+    main()

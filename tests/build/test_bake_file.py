@@ -1,0 +1,165 @@
+"""The bake file: one Dockerfile, one stage per variant, stacked on base-deps, for every cell
+that a Spark line offers; the groups users and CI build."""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from python_deps import DEPS_DIR, ROOT
+from python_deps.bake import MAIN_BAKE_FILES, definition
+from python_deps.declaration import declaration
+from python_deps.matrix import variants
+
+VARIANT_STAGES = {kind.image: kind.stage for kind in declaration().variants.values()}
+
+
+def test_variant_groups_build_the_stages_of_one_dockerfile():
+    """python-deps, python-deps-gpu and python-deps-iceberg are the default cell's variants."""
+    targets = definition(tuple(VARIANT_STAGES))["target"]
+    default = variants(["python-deps"])[0]
+    assert {name: target["target"] for name, target in targets.items()} == {
+        f"{group}-spark{default.spark.replace('.', '')}-py{default.python.replace('.', '')}": stage
+        for group, stage in VARIANT_STAGES.items()
+    }
+    sources = {
+        (target["context"], target["dockerfile"])
+        for target in definition(("offered",))["target"].values()
+    }
+    assert len(sources) == 1, f"variant targets use several Dockerfiles: {sources}"
+
+
+def test_stages_stack_as_the_harness_assumes():
+    """The parent map that decides which tests run on which image matches the Dockerfile."""
+    target = next(iter(definition(("python-deps",))["target"].values()))
+    dockerfile = Path(ROOT, target["context"], target["dockerfile"]).read_text()
+    parents = dict(
+        (stage, base) for base, stage in re.findall(r"^FROM\s+(\S+)\s+AS\s+(\S+)", dockerfile, re.M)
+    )
+    # A stage's parent is the first stage of STAGES (or the base image) up its FROM chain, for
+    # either place the installs run (the Dockerfile's INSTALLS).
+    for installs in ("in-image", "copied"):
+
+        def parent(stage: str) -> str:
+            above = parents[stage].replace("${INSTALLS}", installs)
+            return (
+                above if above in VARIANT_STAGES.values() or above not in parents else parent(above)
+            )
+
+        for kind in declaration().variants.values():
+            expected = VARIANT_STAGES[kind.parent] if kind.parent else "${BASE_IMAGE}"
+            assert parent(kind.stage) == expected, (
+                f"{kind.stage} ({installs}): FROM chain reaches {parent(kind.stage)}, the declaration says {expected}"
+            )
+
+
+def test_the_declaration_python_reads_is_what_bake_evaluates():
+    """python_deps.declaration reads docker-bake.hcl's literal data; bake's targets agree with it."""
+    matrix = declaration()
+    offered = definition(("offered",))["target"]
+    cells = {
+        (target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
+        for target in offered.values()
+    }
+    assert cells == set(matrix.cells())
+    for target in offered.values():
+        kind = matrix.by_stage(target["target"])
+        assert target["args"]["LOCKS"].split() == matrix.locks(kind.image), target["target"]
+        assert target["tags"][0].split(":")[0] == f"spark-k8s-{kind.image}"
+    default = definition(("python-deps",))["target"]
+    assert {
+        (target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
+        for target in default.values()
+    } == {matrix.default_cell}
+
+
+def test_every_cell_offered_has_its_locks_for_both_platforms():
+    """A cell in the bake file is a promise: its locks exist for linux/amd64 and linux/arm64."""
+    offered = variants(["offered"])
+    assert len({variant.cell for variant in offered}) >= 17
+    locks = [
+        f"locks/spark-{variant.spark}/python-{variant.python}/linux-{arch}/{variant.kind.requirements}.txt"
+        for variant in offered
+        for arch in declaration().architectures
+    ]
+    missing = [lock for lock in locks if not (DEPS_DIR / lock).is_file()]
+    assert not missing, f"cells offered without their locks (run make lock): {missing}"
+
+
+def test_images_are_tagged_by_cell_and_the_default_cell_as_latest():
+    default = variants(["python-deps"])[0]
+    for name, target in definition(("offered",))["target"].items():
+        args = target["args"]
+        cell_tag = f"spark-{args['SPARK_VERSION']}-python-{args['PYTHON_VERSION']}"
+        repository = target["tags"][0].split(":")[0]
+        expected = [f"{repository}:{cell_tag}"] + (
+            [f"{repository}:latest"] if cell_tag == default.cell else []
+        )
+        assert target["tags"] == expected, f"{name}: {target['tags']}"
+        assert target["labels"]["org.opencontainers.image.version"] == cell_tag
+
+
+def test_ci_group_holds_the_default_cell_and_the_oldest_line():
+    """The default cell and Spark 3.5 on the other hermetic Python, base and iceberg; the gpu
+    variant in a group of its own with the image it is tested against."""
+    selected = {(variant.cell, variant.stage) for variant in variants(["ci"])}
+    default = variants(["python-deps"])[0]
+    assert selected == {
+        (cell, stage)
+        for cell in (default.cell, "spark-3.5-python-3.11")
+        for stage in ("base-deps", "iceberg")
+    }
+    assert {(variant.cell, variant.stage) for variant in variants(["gpu-proof"])} == {
+        (default.cell, "base-deps"),
+        (default.cell, "gpu"),
+    }
+
+
+def print_variant_targets(**variables: str) -> dict:
+    """The default cell's variant targets as bake resolves them with these variables (and no
+    other cache settings)."""
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("CACHE_")
+    }
+    printed = subprocess.run(
+        [
+            "docker",
+            "buildx",
+            "bake",
+            *(f"--file={file}" for file in MAIN_BAKE_FILES),
+            "--print",
+            "all",
+        ],
+        env={**environment, **variables},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(printed.stdout)["target"]
+
+
+def test_variants_read_and_write_a_shared_build_cache():
+    """CACHE_REGISTRY and CACHE_DIR give every variant its own cache entry, written with all
+    intermediate stages (mode=max); unset, no target reads or writes one."""
+    targets = print_variant_targets(
+        CACHE_REGISTRY="registry.example/python-deps-cache", CACHE_DIR="/cache"
+    )
+    assert len(targets) == len(VARIANT_STAGES)
+    for name, target in targets.items():
+        assert target["cache-from"] == [
+            {"type": "registry", "ref": f"registry.example/python-deps-cache:{name}"},
+            {"type": "local", "src": f"/cache/{name}"},
+        ]
+        assert target["cache-to"] == [
+            {
+                "type": "registry",
+                "ref": f"registry.example/python-deps-cache:{name}",
+                "mode": "max",
+            },
+            {"type": "local", "dest": f"/cache/{name}", "mode": "max"},
+        ]
+    assert not any(
+        "cache-from" in target or "cache-to" in target
+        for target in print_variant_targets().values()
+    )

@@ -1,0 +1,62 @@
+"""Image labels: what each image is and what is inside it, readable without running it."""
+
+import hashlib
+import json
+import os
+import subprocess
+
+from python_deps import DEPS_DIR
+
+OCI = "org.opencontainers.image"
+
+
+def labels_of(image: str, platform: str | None = None) -> dict[str, str]:
+    """The labels of an image, of one platform's image in a multi-platform one."""
+    inspect = [
+        "docker",
+        "image",
+        "inspect",
+        *([f"--platform={platform}"] if platform else []),
+        "--format={{json .Config.Labels}}",
+        image,
+    ]
+    return (
+        json.loads(subprocess.run(inspect, capture_output=True, text=True, check=True).stdout) or {}
+    )
+
+
+def test_oci_labels_describe_the_image(variant, image):
+    labels = labels_of(image)
+    for key in ("title", "description", "version", "created"):
+        assert labels.get(f"{OCI}.{key}"), f"{variant}: no {OCI}.{key} label: {labels}"
+    assert labels[f"{OCI}.version"] == variant.cell
+    # Set by the Makefile from git; a bare `pytest` run builds without them.
+    for key, variable in (("revision", "REVISION"), ("source", "SOURCE_URL")):
+        if os.environ.get(variable):
+            assert labels.get(f"{OCI}.{key}") == os.environ[variable]
+
+
+def test_lock_labels_name_the_locks_of_each_platform_and_their_digest(variant, image):
+    """Each platform's image names its own lock folder, and anyone can recompute the digest from
+    the locks it names: cat locks/build.txt and them in order | sha256sum."""
+    for platform in variant.platforms:
+        arch = platform.split("/")[1]
+        labels = labels_of(image, platform)
+        folder = labels["spark-k8s.python-deps.lock-folder"]
+        assert DEPS_DIR / folder == variant.lock_folder(arch), (
+            f"{variant} {platform}: labelled with the locks of {folder}"
+        )
+        locks = [
+            DEPS_DIR / "locks" / "build.txt",
+            *(
+                DEPS_DIR / folder / f"{name}.txt"
+                for name in labels["spark-k8s.python-deps.locks"].split()
+            ),
+        ]
+        assert locks[-1] == variant.lock_file(arch), (
+            f"{variant} {platform}: the labelled locks end with {locks[-1]}"
+        )
+        digest = hashlib.sha256(b"".join(lock.read_bytes() for lock in locks)).hexdigest()
+        assert labels["spark-k8s.python-deps.lock-digest"] == f"sha256:{digest}", (
+            f"{variant} {platform}: the lock digest label is stale; run make lock (it writes docker-bake.json)"
+        )
