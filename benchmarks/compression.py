@@ -47,7 +47,8 @@ def main() -> None:
     args = parser.parse_args()
 
     image = measure.bake_definition(TARGET)["target"][TARGET]["tags"][0]
-    # The benchmark target builds from a scratch copy of the build context (benchmarks/docker-bake.hcl).
+    # The benchmark target builds from a scratch copy of the build context
+    # (benchmarks/docker-bake.hcl).
     shutil.rmtree(WORK, ignore_errors=True)
     shutil.copytree(measure.ROOT / "docker" / "docker-intermediate" / "python-deps", WORK / "ours")
 

@@ -129,7 +129,8 @@ def bake(
     if build.returncode != 0:
         if not may_fail:
             fail(
-                f"`docker buildx bake {' '.join(targets)}` failed (log: {log_file}):\n{build.stderr[-4000:]}"
+                f"`docker buildx bake {' '.join(targets)}` failed (log: {log_file}):\n"
+                f"{build.stderr[-4000:]}"
             )
         read.error = next(
             (
@@ -152,7 +153,8 @@ def bake_definition(*targets: str) -> dict:
     )
     if printed.returncode != 0:
         fail(
-            f"cannot read the bake files (is the engine up? `make engine`):\n{printed.stderr[-2000:]}"
+            "cannot read the bake files (is the engine up? `make engine`):\n"
+            f"{printed.stderr[-2000:]}"
         )
     return json.loads(printed.stdout)
 
@@ -193,7 +195,8 @@ class Pulls:
         return remote
 
     def layers(self, remote: str) -> dict[str, int]:
-        """The compressed layers a pull of remote on this engine's platform downloads: {digest: bytes}."""
+        """The compressed layers a pull of remote on this engine's platform downloads:
+        {digest: bytes}."""
         repository, tag = remote.split("/", 1)[1].rsplit(":", 1)
         _, manifest = self.registry.manifest(repository, tag)
         if "manifests" in manifest:

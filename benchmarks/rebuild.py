@@ -21,7 +21,8 @@ log to reports/benchmark-*.log, and removes the images it made. It empties the b
 the next `make build` starts cold. The default cell (SPARK_VERSION, PYTHON_VERSION) on its base
 image; those variables and CA_BUNDLE come from the environment, as for bake (`make bench`).
 
-Usage: python benchmarks/rebuild.py [--variants base,iceberg] [--pulls 2] [--no-edits] [--no-foreign] [--json FILE]
+Usage: python benchmarks/rebuild.py [--variants base,iceberg] [--pulls 2] [--no-edits]
+                                    [--no-foreign] [--json FILE]
 """
 
 from __future__ import annotations
@@ -232,7 +233,8 @@ def run_build(
         prepare(build, cell["spark"])
         figures[step] = edit(build, requirement_set, line, cell)
         print(
-            f"benchmark: {build}: rebuild after `{line.split('#')[0].strip()}` in requirements-{requirement_set}.txt",
+            f"benchmark: {build}: rebuild after `{line.split('#')[0].strip()}`"
+            f" in requirements-{requirement_set}.txt",
             file=sys.stderr,
         )
         figures[step]["rebuild_seconds"], log = bake(
@@ -404,7 +406,8 @@ def main() -> None:
     unknown = set(variants) - set(SUFFIXES)
     if unknown or "base" not in variants or "iceberg" not in variants:
         fail(
-            f"--variants must include base and iceberg, from {', '.join(SUFFIXES)}; got {args.variants}"
+            f"--variants must include base and iceberg, from {', '.join(SUFFIXES)};"
+            f" got {args.variants}"
         )
 
     definition = bake_definition(*(f"bench-{build}" for build in BUILDS))
@@ -454,10 +457,12 @@ def main() -> None:
     notes = [f"\nleft out on request: {', '.join(left_out)}"] if left_out else [""]
     if not args.no_edits:
         notes += [
-            f"ours re-locked in {result['ours']['iceberg-edit']['lock_seconds']:.0f} s and {result['ours']['base-move']['lock_seconds']:.0f} s "
+            f"ours re-locked in {result['ours']['iceberg-edit']['lock_seconds']:.0f} s"
+            f" and {result['ours']['base-move']['lock_seconds']:.0f} s "
             "(not in its rebuild times; the naive build resolves inside them)",
             *(
-                f"ours, steps run after the {step}: {', '.join(result['ours'][step]['steps_run']) or 'none'}"
+                f"ours, steps run after the {step}:"
+                f" {', '.join(result['ours'][step]['steps_run']) or 'none'}"
                 for step in ("iceberg-edit", "base-move")
             ),
             *(
@@ -467,7 +472,8 @@ def main() -> None:
             ),
         ]
     notes += [
-        f"cold pulls of {'python-deps' + SUFFIXES[variant]} (s), each run: naive {', '.join(f'{run:.1f}' for run in result['naive']['pulls'][variant]['runs'])}; "
+        f"cold pulls of {'python-deps' + SUFFIXES[variant]} (s), each run:"
+        f" naive {', '.join(f'{run:.1f}' for run in result['naive']['pulls'][variant]['runs'])}; "
         f"ours {', '.join(f'{run:.1f}' for run in result['ours']['pulls'][variant]['runs'])}"
         for variant in variants
     ]
@@ -476,11 +482,13 @@ def main() -> None:
         foreign = result["foreign"]
         notes.insert(
             1,
-            f"cold build, {foreign['platform']} over linux/{result['arch']}: naive {foreign['naive'] / result['naive']['cold_build_seconds']:.2f}, "
+            f"cold build, {foreign['platform']} over linux/{result['arch']}:"
+            f" naive {foreign['naive'] / result['naive']['cold_build_seconds']:.2f}, "
             f"ours {foreign['ours'] / result['ours']['cold_build_seconds']:.2f}",
         )
     print_table(
-        f"Spark {cell['spark']}, Python {cell['python']}, {' + '.join(variants)}; linux/{result['arch']}, {result['cpus']} CPUs",
+        f"Spark {cell['spark']}, Python {cell['python']}, {' + '.join(variants)};"
+        f" linux/{result['arch']}, {result['cpus']} CPUs",
         ["naive", "ours", "ours/naive"],
         table,
         notes,

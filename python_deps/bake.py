@@ -38,13 +38,19 @@ class BakeError(RuntimeError):
 def missing_docker() -> str | None:
     """What is missing to run bake here, in one sentence, or None."""
     if not shutil.which("docker"):
-        return "no docker CLI on PATH: run `make build` (scripts/ensure-docker.sh installs the engine and buildx), or put docker on PATH"
+        return (
+            "no docker CLI on PATH: run `make build` (scripts/ensure-docker.sh installs the engine"
+            " and buildx), or put docker on PATH"
+        )
     info = subprocess.run(
         ["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True
     )
     if info.returncode != 0:
         reason = (info.stderr.strip().splitlines() or ["no answer"])[-1]
-        return f"no Docker engine answers ({reason}): start it (scripts/ensure-docker.sh, which make build runs)"
+        return (
+            f"no Docker engine answers ({reason}): start it"
+            " (scripts/ensure-docker.sh, which make build runs)"
+        )
     if subprocess.run(["docker", "buildx", "version"], capture_output=True).returncode != 0:
         return "docker has no buildx plugin: run scripts/ensure-docker.sh"
     return None

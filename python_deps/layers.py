@@ -92,7 +92,9 @@ def read_layers(image: str) -> list[Layer]:
         if not entry.get("empty_layer")
     ]
     layers = []
-    for name, instruction in zip(manifest[0]["Layers"], instructions):
+    # Not strict: the config's history is optional (OCI image spec) and some tools write it
+    # incomplete, so it may name fewer non-empty steps than there are layers; pair what pairs.
+    for name, instruction in zip(manifest[0]["Layers"], instructions, strict=False):
         compressed, files, certificates = listings[name]
         layers.append(Layer(name.rsplit("/", 1)[-1], compressed, instruction, files, certificates))
     return layers
@@ -187,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {'MB':>8} {'MB comp':>8}  instruction / largest site-packages entries (MB)")
         for layer in image["layers"]:
             print(
-                f"  {layer['bytes'] / 1e6:8.1f} {layer['compressed_bytes'] / 1e6:8.1f}  {layer['instruction'][:90]}"
+                f"  {layer['bytes'] / 1e6:8.1f} {layer['compressed_bytes'] / 1e6:8.1f}"
+                f"  {layer['instruction'][:90]}"
             )
             entries = ", ".join(
                 f"{name} {size / 1e6:.0f}"

@@ -16,7 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 
 COPYLEFT = re.compile(
-    r"\b(A?GPL|LGPL|GNU (Library or )?(Lesser )?General Public|MPL|Mozilla Public|EPL|Eclipse Public|CDDL)",
+    r"\b(A?GPL|LGPL|GNU (Library or )?(Lesser )?General Public|MPL|Mozilla Public"
+    r"|EPL|Eclipse Public|CDDL)",
     re.I,
 )
 PROPRIETARY = re.compile(r"proprietary|NVIDIA Software License|LicenseRef-", re.I)

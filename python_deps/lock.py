@@ -53,7 +53,8 @@ def joint_name(matrix: Declaration) -> str:
 
 
 def requirement_files(matrix: Declaration, image: str | None = None) -> list[str]:
-    """The requirement sets resolved into a variant's lock (its lineage's), or into the joint one."""
+    """The requirement sets resolved into a variant's lock (its lineage's), or into the joint
+    one."""
     kinds = matrix.lineage(image) if image else matrix.variants.values()
     return [f"requirements-{kind.requirements}.txt" for kind in kinds]
 
@@ -110,7 +111,8 @@ class Locker:
         resolved = subprocess.run(command, cwd=self.scratch, capture_output=True, text=True)
         if resolved.returncode != 0:
             raise Unresolvable(
-                f"{resolved.stderr.rstrip()}\nlock: {' '.join(inputs)} cannot be resolved for Spark {spark}, Python {python}, {arch} "
+                f"{resolved.stderr.rstrip()}\nlock: {' '.join(inputs)} cannot be resolved for"
+                f" Spark {spark}, Python {python}, {arch} "
                 "(uv's reason is above): relax the requirement it names, then run make lock again"
             )
 
@@ -124,8 +126,10 @@ class Locker:
         """resolved-from.sha256: what the folder's locks were resolved from, and what they are."""
         locks = b"".join(lock.read_bytes() for lock in sorted(folder.glob("*.txt")))
         return (
-            "# Written by python -m python_deps lock: the digest of what these locks were resolved from (uv,\n"
-            f"# uv.toml, the requirement sets, spark-lines/{spark}.txt) and of the locks. make check-lock and make\n"
+            "# Written by python -m python_deps lock: the digest of what these locks were resolved"
+            " from (uv,\n"
+            f"# uv.toml, the requirement sets, spark-lines/{spark}.txt) and of the locks."
+            " make check-lock and make\n"
             "# lock resolve the folder again only when one of them no longer matches.\n"
             f"inputs sha256:{self.inputs_digest(spark, python, arch)}\n"
             f"locks sha256:{hashlib.sha256(locks).hexdigest()}\n"
@@ -199,13 +203,15 @@ class Locker:
         ]
         if unknown:
             raise SystemExit(
-                f"lock: unknown architecture {', '.join(unknown)} (known: {', '.join(self.matrix.architectures)})"
+                f"lock: unknown architecture {', '.join(unknown)}"
+                f" (known: {', '.join(self.matrix.architectures)})"
             )
         folders = []
         for spark, python in cells:
             if not (self.deps / "spark-lines" / f"{spark}.txt").is_file():
                 raise SystemExit(
-                    f"lock: Spark {spark} has no spark-lines/{spark}.txt beside the requirement sets: write its constraints there"
+                    f"lock: Spark {spark} has no spark-lines/{spark}.txt beside the requirement"
+                    " sets: write its constraints there"
                 )
             for arch in self.args.archs.split(","):
                 if self.args.full or not self.up_to_date(spark, python, arch):
@@ -292,7 +298,8 @@ class Locker:
             shutil.rmtree(self.scratch, ignore_errors=True)
         if self.stale:
             raise SystemExit(
-                f"lock: stale against their inputs: {' '.join(self.stale)}; run 'make lock' and commit the result"
+                f"lock: stale against their inputs: {' '.join(self.stale)};"
+                " run 'make lock' and commit the result"
             )
 
 
@@ -319,11 +326,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--upgrade",
         action="store_true",
-        help="resolve every folder to the newest versions the inputs allow, the committed locks ignored",
+        help=(
+            "resolve every folder to the newest versions the inputs allow,"
+            " the committed locks ignored"
+        ),
     )
     parser.add_argument(
         "--cells",
-        help="comma-separated SPARK/PYTHON cells, e.g. 4.3/3.13,3.5/3.11 (default: every cell offered)",
+        help=(
+            "comma-separated SPARK/PYTHON cells, e.g. 4.3/3.13,3.5/3.11"
+            " (default: every cell offered)"
+        ),
     )
     parser.add_argument(
         "--archs",

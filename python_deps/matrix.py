@@ -2,7 +2,8 @@
 Dockerfile stage built for one cell (Spark line, Python version) and its platforms. What a stage
 is and what it installs comes from the declaration (python_deps.declaration).
 
-    python -m python_deps matrix [GROUP...]    the variant targets of these groups (default: BAKE_GROUP)
+    python -m python_deps matrix [GROUP...]    the variant targets of these groups
+                                               (default: BAKE_GROUP)
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class Variant:
 
     @property
     def test_target(self) -> str:
-        """The test image tests/docker-bake.hcl builds on it: the variant plus Java and the spark user."""
+        """The test image tests/docker-bake.hcl builds on it: the variant plus Java and the spark
+        user."""
         return f"{self.target}-test"
 
     @property

@@ -81,13 +81,20 @@ def explain_push_failure(registry: str, output: str) -> str:
     if re.search(
         r"\bunauthorized\b|authentication required|\bdenied\b|\bforbidden\b|\b40[13]\b", words, re.I
     ):
-        return f"{host} refused the credentials ({last}): docker login {host} with an account that may push to {registry}, then run again"
+        return (
+            f"{host} refused the credentials ({last}): docker login {host} with an account"
+            f" that may push to {registry}, then run again"
+        )
     if re.search(
-        r"connection refused|no such host|i/o timeout|dial tcp|connection reset|closed network connection|EOF|server misbehaving|TLS handshake",
+        r"connection refused|no such host|i/o timeout|dial tcp|connection reset"
+        r"|closed network connection|EOF|server misbehaving|TLS handshake",
         words,
         re.I,
     ):
-        return f"the push to {host} broke off ({last}): no tag there points at a partial image; once {host} answers, run again to finish"
+        return (
+            f"the push to {host} broke off ({last}): no tag there points at a partial image;"
+            f" once {host} answers, run again to finish"
+        )
     return f"the push to {host} failed ({last})"
 
 
@@ -100,37 +107,45 @@ def check_reachable(registry: str) -> None:
         text=True,
     )
     if re.search(
-        r"connection refused|no such host|i/o timeout|dial tcp|server misbehaving|network is unreachable",
+        r"connection refused|no such host|i/o timeout|dial tcp|server misbehaving"
+        r"|network is unreachable",
         probe.stderr,
         re.I,
     ):
         raise Refusal(
-            f"cannot reach the registry {host} ({probe.stderr.strip().splitlines()[-1]}): check REGISTRY={registry} and that it is up; nothing was pushed"
+            f"cannot reach the registry {host} ({probe.stderr.strip().splitlines()[-1]}):"
+            f" check REGISTRY={registry} and that it is up; nothing was pushed"
         )
 
 
 def planned_pushes(tested: dict, registry: str) -> list[tuple[str, str, dict]]:
-    """(local tag, remote tag, tested image) for every tag tested; refuses if any no longer matches."""
+    """(local tag, remote tag, tested image) for every tag tested; refuses if any no longer
+    matches."""
     if not tested.get("revision"):
         raise Refusal(
-            "the test run recorded no revision (run it with make test, which sets REVISION): nothing was pushed"
+            "the test run recorded no revision (run it with make test, which sets REVISION):"
+            " nothing was pushed"
         )
     if tested["revision"] != revision():
         raise Refusal(
-            f"the tests ran on revision {tested['revision']}, the tree is at {revision()}: run make test again, then publish; nothing was pushed"
+            f"the tests ran on revision {tested['revision']}, the tree is at {revision()}:"
+            " run make test again, then publish; nothing was pushed"
         )
     pushes = []
     for image in tested["images"]:
         missing = [path for path in image.get("sboms", {}).values() if not (ROOT / path).is_file()]
         if not image.get("sboms") or missing:
             raise Refusal(
-                f"the test run recorded no SBOM for {image['target']} ({', '.join(missing) or 'none recorded'}): run make test again, then publish; nothing was pushed"
+                f"the test run recorded no SBOM for {image['target']}"
+                f" ({', '.join(missing) or 'none recorded'}):"
+                " run make test again, then publish; nothing was pushed"
             )
         for tag in image["tags"]:
             have = local_digest(tag)
             if have != image["digest"]:
                 raise Refusal(
-                    f"{tag} is {have or 'not on this engine'}, the tests tested {image['digest']}: run make test again, then publish; nothing was pushed"
+                    f"{tag} is {have or 'not on this engine'}, the tests tested {image['digest']}:"
+                    " run make test again, then publish; nothing was pushed"
                 )
             pushes.append((tag, f"{registry}{tag.split('/')[-1]}", image))
     return pushes
@@ -165,7 +180,8 @@ def push(local: str, remote: str, digest: str, registry: str) -> None:
     held = pushed_digest(remote)
     if held != digest:
         raise Refusal(
-            f"{remote} holds {held or 'nothing readable'} after the push, not the tested {digest}: the engine rewrote the image on push (is the containerd image store on?)"
+            f"{remote} holds {held or 'nothing readable'} after the push, not the tested {digest}:"
+            " the engine rewrote the image on push (is the containerd image store on?)"
         )
     print(f"publish: {remote}@{digest}")
 
@@ -203,7 +219,8 @@ def attach_sboms(remote: str, image: dict, registry: str) -> None:
             continue  # a provenance attestation's manifest
         if platform not in image["sboms"]:
             raise Refusal(
-                f"the test run recorded no SBOM of {remote} for {platform}: run make test again, then publish"
+                f"the test run recorded no SBOM of {remote} for {platform}:"
+                " run make test again, then publish"
             )
         subject = f"{repository}@{entry['digest']}"
         found = oras(
@@ -226,7 +243,8 @@ def attach_sboms(remote: str, image: dict, registry: str) -> None:
                 -1
             ]
             raise Refusal(
-                f"attaching the SBOM of {remote} ({platform}) failed ({last}): the image is pushed; run again to attach it"
+                f"attaching the SBOM of {remote} ({platform}) failed ({last}):"
+                " the image is pushed; run again to attach it"
             )
         print(f"publish: {subject} <- SBOM {image['sboms'][platform]}")
 
@@ -249,12 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not options.tested.exists():
             raise Refusal(
-                f"no green test run is recorded ({options.tested}): run make test, then publish; nothing was pushed"
+                f"no green test run is recorded ({options.tested}):"
+                " run make test, then publish; nothing was pushed"
             )
         pushes = planned_pushes(json.loads(options.tested.read_text()), registry)
         if not shutil.which("oras"):
             raise Refusal(
-                "oras, which attaches the SBOMs, is not on PATH: run scripts/ensure-oras.sh (make publish does), then publish; nothing was pushed"
+                "oras, which attaches the SBOMs, is not on PATH: run scripts/ensure-oras.sh"
+                " (make publish does), then publish; nothing was pushed"
             )
         check_reachable(registry)
         attached = set()

@@ -1,5 +1,6 @@
-"""A registry on loopback for the tests and benchmarks: Debian's docker-registry (CNCF distribution), serving a
-folder of its own, started and stopped by the test that needs it. Nothing is pulled to run it."""
+"""A registry on loopback for the tests and benchmarks: Debian's docker-registry (CNCF
+distribution), serving a folder of its own, started and stopped by the test that needs it.
+Nothing is pulled to run it."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class Registry:
         binary = shutil.which("docker-registry") or shutil.which("registry")
         if not binary:
             raise RuntimeError(
-                "no registry server on PATH: install Debian's docker-registry (make test does: scripts/apt-install.sh)"
+                "no registry server on PATH: install Debian's docker-registry"
+                " (make test does: scripts/apt-install.sh)"
             )
         self.binary, self.folder, self.port = binary, folder, port or free_port()
         self.storage = folder / "storage"
@@ -77,7 +79,7 @@ class Registry:
                 if self.process.poll() is not None:
                     raise RuntimeError(
                         f"the registry exited: {(self.folder / 'registry.log').read_text()}"
-                    )
+                    ) from None
                 time.sleep(0.1)
         raise RuntimeError(f"the registry did not answer on {self.address} in 10 s")
 

@@ -6,7 +6,8 @@ cell's images are removed and the build cache trimmed, so that the disk holds on
 (a gpu image is about 6 GB). Prints passed/failed/skipped and wall time per cell and writes them
 to reports/matrix.json; exits non-zero if any cell failed.
 
-    python -m python_deps test-matrix [--cells spark-4.0-python-3.11,...] [--variants python-deps,python-deps-iceberg]
+    python -m python_deps test-matrix [--cells spark-4.0-python-3.11,...]
+                                      [--variants python-deps,python-deps-iceberg]
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--variants",
-        help="comma-separated variants, e.g. python-deps-iceberg (python-deps always; default: all)",
+        help=(
+            "comma-separated variants, e.g. python-deps-iceberg (python-deps always; default: all)"
+        ),
     )
     args = parser.parse_args(argv)
     # python-deps always: the gpu and iceberg images are tested against it, and built on it anyway.
@@ -111,7 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(args.cells.split(",")) - set(by_cell) if args.cells else set()
     if unknown or not by_cell:
         sys.exit(
-            f"matrix: no such cell in the group matrix: {', '.join(sorted(unknown)) or '(none selected)'}; cells: {', '.join(by_cell)}"
+            "matrix: no such cell in the group matrix:"
+            f" {', '.join(sorted(unknown)) or '(none selected)'}; cells: {', '.join(by_cell)}"
         )
     REPORTS.mkdir(parents=True, exist_ok=True)
     results = [
@@ -125,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     for result in results:
         minutes, seconds = divmod(result["seconds"], 60)
         print(
-            f"{result['cell']:26} {','.join(result['variants']):40} {result['passed']:6} {result['failed']:6} {result['skipped']:7} {minutes:4}m{seconds:02}s"
+            f"{result['cell']:26} {','.join(result['variants']):40} {result['passed']:6}"
+            f" {result['failed']:6} {result['skipped']:7} {minutes:4}m{seconds:02}s"
         )
     print(f"figures: {REPORTS.parent / 'matrix.json'}")
     sys.exit(1 if any(result["failed"] or result["exit_code"] for result in results) else 0)

@@ -8,7 +8,8 @@ stay only if the proof passes; otherwise the old ones are put back and the faile
   4. nothing moved: done. Else the proof (`make test`: build, then the whole suite), and on
      failure the copies go back.
 
-    python -m python_deps upgrade [--lock CMD] [--proof CMD]   (defaults: python -m python_deps lock --upgrade; make test)
+    python -m python_deps upgrade [--lock CMD] [--proof CMD]
+        (defaults: python -m python_deps lock --upgrade; make test)
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def locked_trees(deps: Path) -> list[Path]:
 
 def installed_by() -> dict[str, str]:
     """The lock of each image's own layer and the images that install it, and the tool locks; the
-    others (the joint resolution, a variant's layers, parts of its lock) install nothing of their own."""
+    others (the joint resolution, a variant's layers, parts of its lock) install nothing of their
+    own."""
     matrix = declaration()
     return {
         **{
@@ -168,7 +170,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if subprocess.run(shlex.split(args.lock), cwd=ROOT).returncode != 0:
             sys.exit(
-                "upgrade: re-resolving the locks failed (the reason is above); the locks are as they were"
+                "upgrade: re-resolving the locks failed (the reason is above);"
+                " the locks are as they were"
             )
         moved: dict = {}
         for tree in before:
@@ -190,7 +193,8 @@ def main(argv: list[str] | None = None) -> None:
                     else " (no test report: it failed before the tests, see above)"
                 )
                 sys.exit(
-                    f"upgrade: `{args.proof}` failed with the new locks{named}. The old locks are back: pin what broke in its requirements-*.txt and run make upgrade again"
+                    f"upgrade: `{args.proof}` failed with the new locks{named}. The old locks are"
+                    " back: pin what broke in its requirements-*.txt and run make upgrade again"
                 )
             print("upgrade: the new locks passed; review and commit them (git diff --stat)")
         proven = True

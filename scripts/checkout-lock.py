@@ -31,7 +31,10 @@ def holder(lock_file: str) -> str:
 
 
 def refusal(lock_file: str) -> str:
-    return f"this checkout is busy: {holder(lock_file)} is running in it; wait for it to end or stop it, then run this again"
+    return (
+        f"this checkout is busy: {holder(lock_file)} is running in it;"
+        " wait for it to end or stop it, then run this again"
+    )
 
 
 def busy(lock_file: str) -> str:

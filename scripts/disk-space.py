@@ -81,8 +81,10 @@ def check(need_gb: float, scratch_gb: float) -> int:
         free = free_bytes(path) / GB
         if free < gigabytes:
             print(
-                f"make test: needs {gigabytes:.0f} GB free on the filesystem of {path}, has {free:.1f} GB:"
-                " free some (docker system prune --all; docker buildx prune --all), or give the engine a"
+                f"make test: needs {gigabytes:.0f} GB free on the filesystem of {path},"
+                f" has {free:.1f} GB:"
+                " free some (docker system prune --all; docker buildx prune --all),"
+                " or give the engine a"
                 " larger disk (docs/disk.md); TEST_DISK_GB=0 skips this check",
                 file=sys.stderr,
             )
@@ -181,7 +183,8 @@ def print_table(report: dict) -> None:
     )
     during = f", running {', '.join(peak['running'])}" if peak["running"] else ""
     print(
-        f"disk: peak {peak['above_start_gb']:.1f} GB above the start, in phase {peak['phase']}{during}",
+        f"disk: peak {peak['above_start_gb']:.1f} GB above the start,"
+        f" in phase {peak['phase']}{during}",
         file=sys.stderr,
     )
 

@@ -54,18 +54,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--require-gpu",
         action="store_true",
-        help="fail, instead of skip, the gpu tests where `docker run --gpus all` does not work (for GPU runners)",
+        help=(
+            "fail, instead of skip, the gpu tests where `docker run --gpus all` does not work"
+            " (for GPU runners)"
+        ),
     )
     parser.addoption(
         "--record-tested",
         metavar="FILE",
         type=Path,
-        help="after a green run, record the images it tested, by digest, with their SBOMs, for `python -m python_deps publish` (make test: reports/tested.json)",
+        help=(
+            "after a green run, record the images it tested, by digest, with their SBOMs,"
+            " for `python -m python_deps publish` (make test: reports/tested.json)"
+        ),
     )
     parser.addoption(
         "--trim-build-cache",
         action="store_true",
-        help="after the harness's bake, prune the build cache records it did not use (make test: the disk peaks during the tests)",
+        help=(
+            "after the harness's bake, prune the build cache records it did not use"
+            " (make test: the disk peaks during the tests)"
+        ),
     )
 
 
@@ -157,12 +166,14 @@ def selected_variants() -> list[Variant]:
 
 
 def stage_of(path: Path) -> str:
-    """The Dockerfile stage of a test under tests/by_variant/STAGE/ (dashes written as underscores)."""
+    """The Dockerfile stage of a test under tests/by_variant/STAGE/ (dashes written as
+    underscores)."""
     stage = path.relative_to(BY_VARIANT).parts[0].replace("_", "-")
     stages = [kind.stage for kind in declaration().variants.values()]
     if stage not in stages:
         raise pytest.UsageError(
-            f"{path}: tests/by_variant/{path.relative_to(BY_VARIANT).parts[0]} names no stage of docker-bake.hcl's variants(): {', '.join(stages)}"
+            f"{path}: tests/by_variant/{path.relative_to(BY_VARIANT).parts[0]} names no stage"
+            f" of docker-bake.hcl's variants(): {', '.join(stages)}"
         )
     return stage
 
@@ -177,7 +188,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not selected:
         # Said, not pytest's "empty parameter set"; and with --require-gpu a GPU runner's run that
         # builds no gpu image fails: it would otherwise pass having tested nothing.
-        missing = f"no image of BAKE_GROUP={' '.join(bake_group())} is built on the {stage} stage (the gpu image: BAKE_GROUP=gpu-proof)"
+        missing = (
+            f"no image of BAKE_GROUP={' '.join(bake_group())} is built on the {stage} stage"
+            " (the gpu image: BAKE_GROUP=gpu-proof)"
+        )
         if metafunc.definition.get_closest_marker("gpu") and metafunc.config.getoption(
             "--require-gpu"
         ):
@@ -389,14 +403,16 @@ def sbom_files(once, images: dict[str, str]) -> dict[str, dict[str, str]]:
 @pytest.fixture
 def sbom(sbom_files, variant: Variant) -> Callable[..., dict]:
     """sbom(platform): the variant's SBOM for a platform, the engine's by default."""
-    return lambda platform=f"linux/{engine_arch()}": json.loads(
+    engine_platform = f"linux/{engine_arch()}"
+    return lambda platform=engine_platform: json.loads(
         Path(sbom_files[variant.target][platform]).read_text()
     )
 
 
 @pytest.fixture(scope="session")
 def layers(once) -> Callable[[str], list[Layer]]:
-    """layers(image): the image's layers (python_deps/layers.py), read once per image for all workers."""
+    """layers(image): the image's layers (python_deps/layers.py), read once per image for all
+    workers."""
 
     def read_once(image: str) -> list[Layer]:
         key = "layers-" + "".join(c if c.isalnum() or c in "_.-" else "_" for c in image)

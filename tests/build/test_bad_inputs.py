@@ -42,15 +42,19 @@ def test_unknown_variant_is_named():
     [
         (
             {"SPARK_VERSION": "9.9"},
-            "SPARK_VERSION 9.9 is not a Spark line offered here: use one of 3.5, 4.0, 4.1, 4.2, 4.3, or add it to spark_lines() in docker-bake.hcl and run make lock.",
+            "SPARK_VERSION 9.9 is not a Spark line offered here:"
+            " use one of 3.5, 4.0, 4.1, 4.2, 4.3,"
+            " or add it to spark_lines() in docker-bake.hcl and run make lock.",
         ),
         (
             {"SPARK_VERSION": "4.3", "PYTHON_VERSION": "3.10"},
-            "Spark 4.3 does not support Python 3.10 (PySpark 4.3 requires Python 3.11 or newer): its cells are Python 3.11, 3.12, 3.13.",
+            "Spark 4.3 does not support Python 3.10 (PySpark 4.3 requires Python 3.11 or newer):"
+            " its cells are Python 3.11, 3.12, 3.13.",
         ),
         (
             {"SPARK_VERSION": "3.5", "PYTHON_VERSION": "3.13"},
-            "Spark 3.5 does not support Python 3.13 (PySpark 3.5 supports Python 3.8 to 3.11): its cells are Python 3.10, 3.11.",
+            "Spark 3.5 does not support Python 3.13 (PySpark 3.5 supports Python 3.8 to 3.11):"
+            " its cells are Python 3.10, 3.11.",
         ),
     ],
     ids=["unknown-line", "python-the-line-refuses", "python-too-new-for-the-line"],
@@ -68,7 +72,9 @@ def test_base_image_with_another_python_stops_the_build(images):
     assert_failed_without_a_tag(
         result,
         image,
-        f"error: {other}, the base of the Python {DEFAULT_PYTHON} cells, has Python 3.11: set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE, IMAGE being an image with Python {DEFAULT_PYTHON}",
+        f"error: {other}, the base of the Python {DEFAULT_PYTHON} cells, has Python 3.11:"
+        f" set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE,"
+        f" IMAGE being an image with Python {DEFAULT_PYTHON}",
     )
 
 
@@ -85,8 +91,11 @@ def test_missing_base_image_is_named():
     )
     assert checked.returncode != 0
     assert checked.stderr.strip() == (
-        f"error: {missing}, the base of the Python {DEFAULT_PYTHON} cells, is neither on this engine nor pullable: "
-        f"build the hermetic bases (make bases), pull it, or set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE, IMAGE being an image with Python {DEFAULT_PYTHON}"
+        f"error: {missing}, the base of the Python {DEFAULT_PYTHON} cells,"
+        " is neither on this engine nor pullable: "
+        "build the hermetic bases (make bases), pull it,"
+        f" or set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE,"
+        f" IMAGE being an image with Python {DEFAULT_PYTHON}"
     )
 
 
@@ -100,7 +109,8 @@ def test_cell_without_a_base_image_is_named():
     )
     assert checked.returncode != 0
     assert checked.stderr.strip() == (
-        "error: the Python 3.12 cells have no base image: set BASE_IMAGE_PY312 to an image with Python 3.12 and pip, e.g. python:3.12-slim-bookworm"
+        "error: the Python 3.12 cells have no base image: set BASE_IMAGE_PY312 to an image with"
+        " Python 3.12 and pip, e.g. python:3.12-slim-bookworm"
     )
 
 
@@ -108,7 +118,10 @@ def test_base_image_without_python_stops_the_build(images):
     no_python = f"spark-k8s-no-python:{uuid.uuid4().hex[:8]}"
     subprocess.run(
         ["docker", "buildx", "build", "--load", "--tag", no_python, "-"],
-        input=f"FROM {images[default_variant().base_target]}\nRUN rm -rf /opt/python /usr/bin/python3*\n",
+        input=(
+            f"FROM {images[default_variant().base_target]}\n"
+            "RUN rm -rf /opt/python /usr/bin/python3*\n"
+        ),
         text=True,
         check=True,
         capture_output=True,
@@ -120,8 +133,10 @@ def test_base_image_without_python_stops_the_build(images):
         assert_failed_without_a_tag(
             result,
             image,
-            f"error: {no_python}, the base of the Python {DEFAULT_PYTHON} cells, has no python3 with pip on PATH: "
-            f"set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE, IMAGE being an image with Python {DEFAULT_PYTHON} and pip",
+            f"error: {no_python}, the base of the Python {DEFAULT_PYTHON} cells,"
+            " has no python3 with pip on PATH: "
+            f"set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE,"
+            f" IMAGE being an image with Python {DEFAULT_PYTHON} and pip",
         )
     finally:
         docker.image.remove(no_python)
@@ -135,7 +150,8 @@ def native_and_foreign_arch() -> tuple[str, str]:
 
 def test_a_base_image_of_another_architecture_is_refused_naming_both(images):
     """A base whose foreign platform's image runs the engine's binaries, as one built from the
-    host's rootfs whatever the platform: the build stops on the check, before installing, naming both."""
+    host's rootfs whatever the platform: the build stops on the check, before installing, naming
+    both."""
     native, foreign = native_and_foreign_arch()
     mislabelled = f"spark-k8s-mislabelled:{uuid.uuid4().hex[:8]}"
     subprocess.run(
@@ -164,8 +180,10 @@ def test_a_base_image_of_another_architecture_is_refused_naming_both(images):
         assert_failed_without_a_tag(
             result,
             image,
-            f"error: {mislabelled}, the base of the Python {DEFAULT_PYTHON} cells, runs {native} binaries in its linux/{foreign} image: "
-            f"set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE, IMAGE being an image built for linux/{foreign}",
+            f"error: {mislabelled}, the base of the Python {DEFAULT_PYTHON} cells,"
+            f" runs {native} binaries in its linux/{foreign} image: "
+            f"set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE,"
+            f" IMAGE being an image built for linux/{foreign}",
         )
     finally:
         docker.image.remove(mislabelled)
@@ -211,13 +229,16 @@ def test_no_network_names_the_wheelhouse(tmp_path: Path):
     assert_failed_without_a_tag(
         result,
         image,
-        "error: no network to the package index: let the build reach it (through HTTPS_PROXY if there is one), "
-        "or build offline: make wheelhouse on a connected machine, then make build WHEELHOUSE=wheelhouse",
+        "error: no network to the package index: let the build reach it"
+        " (through HTTPS_PROXY if there is one), "
+        "or build offline: make wheelhouse on a connected machine,"
+        " then make build WHEELHOUSE=wheelhouse",
     )
 
 
 def tls_is_intercepted(image: str) -> bool:
-    """Whether HTTPS to PyPI fails without the CA of CA_BUNDLE here, as behind a re-signing proxy."""
+    """Whether HTTPS to PyPI fails without the CA of CA_BUNDLE here, as behind a re-signing
+    proxy."""
     probe = subprocess.run(
         [
             "docker",
@@ -226,7 +247,8 @@ def tls_is_intercepted(image: str) -> bool:
             image,
             "python3",
             "-c",
-            "import urllib.request; urllib.request.urlopen('https://pypi.org/simple/pip/', timeout=20)",
+            "import urllib.request; "
+            "urllib.request.urlopen('https://pypi.org/simple/pip/', timeout=20)",
         ],
         capture_output=True,
         text=True,
@@ -241,7 +263,8 @@ def test_missing_proxy_ca_names_ca_bundle(images):
     assert_failed_without_a_tag(
         result,
         image,
-        "error: the package index's TLS certificate is not trusted, as behind a proxy that re-signs HTTPS: "
+        "error: the package index's TLS certificate is not trusted,"
+        " as behind a proxy that re-signs HTTPS: "
         "pass the proxy's CA bundle, e.g. make build CA_BUNDLE=/path/to/ca.pem",
     )
 
@@ -272,8 +295,10 @@ def test_unresolvable_requirement_names_the_file(tmp_path: Path):
     )
     assert lock.returncode != 0
     assert lock.stderr.strip().splitlines()[-1] == (
-        "lock: requirements-base.txt requirements-gpu.txt requirements-iceberg.txt cannot be resolved for Spark 4.2, "
-        "Python 3.11, amd64 (uv's reason is above): relax the requirement it names, then run make lock again"
+        "lock: requirements-base.txt requirements-gpu.txt requirements-iceberg.txt"
+        " cannot be resolved for Spark 4.2, "
+        "Python 3.11, amd64 (uv's reason is above):"
+        " relax the requirement it names, then run make lock again"
     )
     assert "pyiceberg" in lock.stderr
     locks = sorted(path.relative_to(DEPS_DIR) for path in (DEPS_DIR / "locks").rglob("*.txt"))
@@ -287,7 +312,8 @@ def test_unresolvable_requirement_names_the_file(tmp_path: Path):
     [
         ("OSError: [Errno 28] No space left on device", "error: the disk filled during the build"),
         (
-            "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed",
+            "SSLError(SSLCertVerificationError(1,"
+            " '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed",
             "error: the package index's TLS certificate is not trusted",
         ),
         (
@@ -295,7 +321,8 @@ def test_unresolvable_requirement_names_the_file(tmp_path: Path):
             "error: the package index's TLS certificate is not trusted",
         ),
         (
-            "NewConnectionError: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution",
+            "NewConnectionError: Failed to establish a new connection:"
+            " [Errno -3] Temporary failure in name resolution",
             "error: no network to the package index",
         ),
         (

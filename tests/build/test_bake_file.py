@@ -41,7 +41,7 @@ def test_stages_stack_as_the_harness_assumes():
     # either place the installs run (the Dockerfile's INSTALLS).
     for installs in ("in-image", "copied"):
 
-        def parent(stage: str) -> str:
+        def parent(stage: str, installs: str = installs) -> str:
             above = parents[stage].replace("${INSTALLS}", installs)
             return (
                 above if above in VARIANT_STAGES.values() or above not in parents else parent(above)
@@ -50,12 +50,14 @@ def test_stages_stack_as_the_harness_assumes():
         for kind in declaration().variants.values():
             expected = VARIANT_STAGES[kind.parent] if kind.parent else "${BASE_IMAGE}"
             assert parent(kind.stage) == expected, (
-                f"{kind.stage} ({installs}): FROM chain reaches {parent(kind.stage)}, the declaration says {expected}"
+                f"{kind.stage} ({installs}): FROM chain reaches {parent(kind.stage)},"
+                f" the declaration says {expected}"
             )
 
 
 def test_the_declaration_python_reads_is_what_bake_evaluates():
-    """python_deps.declaration reads docker-bake.hcl's literal data; bake's targets agree with it."""
+    """python_deps.declaration reads docker-bake.hcl's literal data; bake's targets agree with
+    it."""
     matrix = declaration()
     offered = definition(("offered",))["target"]
     cells = {

@@ -73,7 +73,8 @@ def test_a_fresh_builder_builds_the_default_cell_from_the_registry_cache(images,
             if name.startswith(("pyspark", "base-deps"))
         }
         assert installs and all(installs.values()), (
-            f"not cached on the fresh builder: {[name for name, cached in installs.items() if not cached]}"
+            "not cached on the fresh builder:"
+            f" {[name for name, cached in installs.items() if not cached]}"
         )
         print(f"fresh builder: {sum(steps.values())} of {len(steps)} steps cached: {steps}")
         platform = f"linux/{engine_arch()}"

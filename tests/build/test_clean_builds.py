@@ -2,8 +2,9 @@
 turned off, gives the very layers of an online one, so two clean builds are the same and the
 offline image passes every test the online image passes; a variant installed on the build
 platform and copied in has the layers of one installed in the image. The hermetic base is
-rebuilt too and must give the layers the harness's variants were built on. And a rebuild from the cache, of the same commit,
-gives the very images the harness tested: promotion by digest means something."""
+rebuilt too and must give the layers the harness's variants were built on. And a rebuild from
+the cache, of the same commit, gives the very images the harness tested: promotion by digest
+means something."""
 
 import json
 import os
@@ -46,7 +47,8 @@ def clean_build(**variables: str) -> list[str]:
 
 @pytest.fixture
 def online_build(once, images) -> list[str]:
-    """One clean online build, shared by the tests and the xdist workers, after the harness's bake."""
+    """One clean online build, shared by the tests and the xdist workers, after the harness's
+    bake."""
     return once("clean-build-online", lambda _: {"layers": clean_build()})["layers"]
 
 
@@ -110,7 +112,8 @@ def test_a_rebuild_of_the_same_commit_gives_the_images_tested(images, variant_im
     differs, by the provenance attestation alone, which records the build's own time and id."""
     if not os.environ.get("SOURCE_DATE_EPOCH"):
         pytest.skip(
-            "SOURCE_DATE_EPOCH is not set, so images take the build time (make sets it to the commit's)"
+            "SOURCE_DATE_EPOCH is not set, so images take the build time"
+            " (make sets it to the commit's)"
         )
     tested = next(image for image in variant_images if image["target"] == default_variant().target)
     rebuilt, image = bake_under_own_tag(

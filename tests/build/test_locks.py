@@ -38,5 +38,6 @@ def test_an_edited_spark_line_re_resolves_only_its_cells(tmp_path: Path):
     assert check.returncode != 0
     assert (
         check.stderr.strip().splitlines()[-1]
-        == f"lock: stale against their inputs: {' '.join(stale)}; run 'make lock' and commit the result"
+        == f"lock: stale against their inputs: {' '.join(stale)};"
+        " run 'make lock' and commit the result"
     )

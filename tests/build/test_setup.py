@@ -33,7 +33,8 @@ def test_the_apt_door_run_twice_at_once_on_a_fresh_debian_installs_once(images):
         "cd /tmp; ls /var/lib/apt/lists | grep -q Packages && exit 3;"
         " /scripts/apt-install.sh first mmdebstrap 2>first.log & first=$!;"
         " /scripts/apt-install.sh second mmdebstrap 2>second.log & second=$!;"
-        " wait $first; echo first=$?; wait $second; echo second=$?; cat first.log second.log; mmdebstrap --version"
+        " wait $first; echo first=$?; wait $second; echo second=$?;"
+        " cat first.log second.log; mmdebstrap --version"
     )
     output = docker.run(
         base, ["bash", "-c", twice], remove=True, user="root", volumes=[(SCRIPTS, "/scripts", "ro")]
@@ -155,7 +156,8 @@ def test_the_disk_watch_names_the_peak_and_the_phase_it_came_in(tmp_path, monkey
         return current["phase"]
 
     def used_bytes(path: str) -> int:
-        """The engine's filesystem grows by 2 GB in phase images; any other the watch finds stays put."""
+        """The engine's filesystem grows by 2 GB in phase images; any other the watch finds stays
+        put."""
         return int(3e9 if path == str(tmp_path) and current.get("phase") == "images" else 1e9)
 
     monkeypatch.setattr(disk_space.Watch, "phase", phase)
@@ -163,7 +165,8 @@ def test_the_disk_watch_names_the_peak_and_the_phase_it_came_in(tmp_path, monkey
     command = [
         "sh",
         "-c",
-        'sleep 1; for phase in images tests; do echo $phase >"$DISK_WATCH_PHASE_FILE"; sleep 1; done',
+        "sleep 1; for phase in images tests;"
+        ' do echo $phase >"$DISK_WATCH_PHASE_FILE"; sleep 1; done',
     ]
     report_file = tmp_path / "reports" / "disk.json"
     assert disk_space.watch(report_file, "engine", command) == 0

@@ -1,6 +1,6 @@
-"""make upgrade (python -m python_deps upgrade): what moved, shown per package; new locks that fail their
-proof are taken back, and the failed tests named; locks that pass stay. On a scratch copy of the
-lock folder, with stand-ins for the lock run and the proof."""
+"""make upgrade (python -m python_deps upgrade): what moved, shown per package; new locks that fail
+their proof are taken back, and the failed tests named; locks that pass stay. On a scratch copy of
+the lock folder, with stand-ins for the lock run and the proof."""
 
 import shutil
 import subprocess
@@ -16,7 +16,10 @@ FOLDER = "locks/spark-4.3/python-3.13/linux-amd64"
 def upgrade(deps: Path, proof: str) -> subprocess.CompletedProcess:
     """upgrade on the copy deps, whose 'lock run' moves pyarrow in base.txt and adds a package."""
     base = deps / FOLDER / "base.txt"
-    lock = f"sh -c 'sed -i s/^pyarrow==[0-9.]*/pyarrow==1.0.0/ {base} && echo fresh-package==2.0 >> {deps / FOLDER / 'iceberg.txt'}'"
+    lock = (
+        f"sh -c 'sed -i s/^pyarrow==[0-9.]*/pyarrow==1.0.0/ {base}"
+        f" && echo fresh-package==2.0 >> {deps / FOLDER / 'iceberg.txt'}'"
+    )
     return subprocess.run(
         [*UPGRADE, "--lock", lock, "--proof", proof, "--deps-dir", str(deps)],
         capture_output=True,

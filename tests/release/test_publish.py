@@ -1,6 +1,6 @@
-"""make publish (python -m python_deps publish) when things go wrong: each refusal or failure is one line
-naming the problem and the fix, exits non-zero, and leaves no tag, in the registry or locally,
-that points at an image that was not tested or not wholly pushed."""
+"""make publish (python -m python_deps publish) when things go wrong: each refusal or failure is
+one line naming the problem and the fix, exits non-zero, and leaves no tag, in the registry or
+locally, that points at an image that was not tested or not wholly pushed."""
 
 from __future__ import annotations
 

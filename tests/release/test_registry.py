@@ -1,8 +1,9 @@
 """The images in a registry: the variants built for several platforms, pushed by
 scripts/publish.py (what make publish runs) to a registry on loopback as one index per tag with
-every platform built, then pulled back by a second engine that holds none of their blobs. The digests are the same at every step, the
-foreign platform's pulled image runs, each platform's image carries its tested SBOM as a
-referrer that oras finds, and the layers variants share are stored once."""
+every platform built, then pulled back by a second engine that holds none of their blobs. The
+digests are the same at every step, the foreign platform's pulled image runs, each platform's
+image carries its tested SBOM as a referrer that oras finds, and the layers variants share are
+stored once."""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ def test_the_images_round_trip_through_a_registry(variant_images, sbom_files, tm
 def round_trip_images(variant_images: list[dict], built: dict) -> list[dict]:
     """The images pushed: those built for several platforms (make test builds the default cell's
     python-deps and iceberg so), else the default cell's but the gpu one. Every other image would
-    only take the same code path again, at gigabytes each on the test's disk (the gpu image, 6 GB)."""
+    only take the same code path again, at gigabytes each on the test's disk (the gpu image,
+    6 GB)."""
     several = [image for image in variant_images if len(built[image["target"]].platforms) > 1]
     default_cell = [
         image
@@ -258,11 +260,13 @@ def check_layers_the_variants_share_are_stored_once(published, built, registry):
             )
     stored = registry.blobs()
     assert stored == referenced, (
-        f"stored {len(stored)} blobs, the indexes reference {len(referenced)}: extra {stored - referenced}, missing {referenced - stored}"
+        f"stored {len(stored)} blobs, the indexes reference {len(referenced)}:"
+        f" extra {stored - referenced}, missing {referenced - stored}"
     )
     assert len(distinct_layers) < layer_uses, (
         f"{layer_uses} layer uses, {len(distinct_layers)} distinct layers: nothing shared"
     )
     print(
-        f"registry: {len(stored)} blobs, {len(distinct_layers)} distinct layers for {layer_uses} layer uses"
+        f"registry: {len(stored)} blobs, {len(distinct_layers)} distinct layers"
+        f" for {layer_uses} layer uses"
     )

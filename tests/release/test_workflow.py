@@ -1,5 +1,5 @@
-"""The GitHub Actions workflows lint clean, and their build steps go through the Makefile. No Docker:
-actionlint and zizmor (offline, regular persona) read the files, nothing runs them."""
+"""The GitHub Actions workflows lint clean, and their build steps go through the Makefile. No
+Docker: actionlint and zizmor (offline, regular persona) read the files, nothing runs them."""
 
 import re
 import shlex

@@ -50,7 +50,8 @@ def start_postgres(image: str) -> str:
     join its network namespace (`--network container:NAME`) and reach it at 127.0.0.1:5432."""
     name = f"python-deps-test-postgres-{uuid.uuid4().hex[:8]}"
     server = (
-        'bin=$(echo /usr/lib/postgresql/*/bin) && "$bin/initdb" -D /tmp/pg -U postgres -A trust >/dev/null'
+        "bin=$(echo /usr/lib/postgresql/*/bin)"
+        ' && "$bin/initdb" -D /tmp/pg -U postgres -A trust >/dev/null'
         ' && exec "$bin/postgres" -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'
     )
     docker.run(image, ["sh", "-c", server], detach=True, name=name, user="postgres", remove=True)
@@ -83,5 +84,7 @@ def probe_gpu(image: str) -> dict:
     if probe.returncode == 0:
         return {}
     return {
-        "reason": f"`docker run --gpus all` does not work here: {probe.stderr.strip().splitlines()[0]}"
+        "reason": (
+            f"`docker run --gpus all` does not work here: {probe.stderr.strip().splitlines()[0]}"
+        )
     }

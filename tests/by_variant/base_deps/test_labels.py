@@ -58,5 +58,6 @@ def test_lock_labels_name_the_locks_of_each_platform_and_their_digest(variant, i
         )
         digest = hashlib.sha256(b"".join(lock.read_bytes() for lock in locks)).hexdigest()
         assert labels["spark-k8s.python-deps.lock-digest"] == f"sha256:{digest}", (
-            f"{variant} {platform}: the lock digest label is stale; run make lock (it writes docker-bake.json)"
+            f"{variant} {platform}: the lock digest label is stale;"
+            " run make lock (it writes docker-bake.json)"
         )

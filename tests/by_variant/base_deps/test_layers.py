@@ -69,7 +69,8 @@ def test_no_layer_rewrites_or_deletes_a_lower_layers_file(variant, image, layers
         shadowed = sorted(path for path in layer.files if path in lower_files)
         wasted = sum(max(lower_files[path], 0) for path in shadowed)
         assert not shadowed, (
-            f"{variant}: wasted-bytes={wasted} in {len(shadowed)} files written below and rewritten or deleted by "
+            f"{variant}: wasted-bytes={wasted} in {len(shadowed)} files written below"
+            " and rewritten or deleted by "
             f"`{layer.instruction[:100]}`, e.g. {shadowed[:8]}"
         )
         lower_files.update(layer.files)

@@ -10,9 +10,13 @@ DRIVER_LIBRARIES = {"libcuda.so.1", "libnvidia-ml.so.1"}
 # Optional backends, loaded only when present; the packages work without them.
 OPTIONAL_LIBRARIES = {
     "libcutensor.so.2": "CuPy's cuTENSOR backend (wheel cutensor-cu12, not in the GPU set)",
-    "libcutensorMg.so.2": "CuPy's multi-GPU cuTENSOR backend (wheel cutensor-cu12, not in the GPU set)",
+    "libcutensorMg.so.2": (
+        "CuPy's multi-GPU cuTENSOR backend (wheel cutensor-cu12, not in the GPU set)"
+    ),
     "libcudnn.so.8": "CuPy's cuDNN backend (wheel nvidia-cudnn-cu12, not in the GPU set)",
-    "libtbb.so.12": "numba's TBB threading layer; numba falls back to its OpenMP or workqueue layer",
+    "libtbb.so.12": (
+        "numba's TBB threading layer; numba falls back to its OpenMP or workqueue layer"
+    ),
     "libgomp.so.1.0.0": "numba's OpenMP threading layer; numba falls back to its workqueue layer",
 }
 
@@ -39,5 +43,6 @@ def test_cuda_libraries_resolve_all_but_the_driver(run):
         f"only {result['libraries']} shared libraries found under site-packages"
     )
     assert not unresolved, (
-        f"{len(unresolved)} of {result['libraries']} libraries miss more than the driver: {unresolved}"
+        f"{len(unresolved)} of {result['libraries']} libraries miss more than the driver:"
+        f" {unresolved}"
     )
