@@ -108,7 +108,11 @@ class Locker:
             output,
             *inputs,
         ]
-        resolved = subprocess.run(command, cwd=self.scratch, capture_output=True, text=True)
+        # No interpreter of the cell's Python is needed to resolve: uv must not try to fetch one.
+        environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+        resolved = subprocess.run(
+            command, cwd=self.scratch, capture_output=True, text=True, env=environment
+        )
         if resolved.returncode != 0:
             raise Unresolvable(
                 f"{resolved.stderr.rstrip()}\nlock: {' '.join(inputs)} cannot be resolved for"
