@@ -29,10 +29,19 @@ trap 'rm -f "$partial"' EXIT
 # Pinning the clock (to bookworm's release, for every suite) makes two runs on the same archive
 # state give the same tarball byte for byte. docker-bake.hcl gives the base images this time too.
 export SOURCE_DATE_EPOCH=1686355200  # 2023-06-10
+# Testing, unstable and backports sign their Release files for a week only (Valid-Until): a mirror
+# that stopped following them (a frozen snapshot, as here) is refused as expired. The option stays
+# in the rootfs's apt configuration (mmdebstrap writes it to /etc/apt/apt.conf.d/99mmdebstrap), for
+# apt-get in images built on it. Stable suites carry no Valid-Until: their tarballs do not change.
+valid_until=()
+case "$suite" in
+  bookworm | trixie | oldstable | stable) ;;
+  *) valid_until=(--aptopt='Acquire::Check-Valid-Until "false"') ;;
+esac
 say "building $suite $arch rootfs with python3 into $out"
 # shellcheck disable=SC2016 # the hook's "$1" (the rootfs being written) is for mmdebstrap's shell to expand
 mmdebstrap --quiet --format=tar --variant=minbase --architectures="$arch" --include=python3,python3-venv,ca-certificates \
-  --aptopt='Acquire::Languages "none"' \
+  --aptopt='Acquire::Languages "none"' "${valid_until[@]}" \
   --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
   "$suite" "$partial" "$mirror"
 mv "$partial" "$out"
