@@ -148,9 +148,9 @@ function "spark_lines" {
   result = {
     "3.5" = { pythons = ["3.10", "3.11"], java = ["17", "11"], why = "PySpark 3.5 supports Python 3.8 to 3.11" }
     "4.0" = { pythons = ["3.10", "3.11", "3.12", "3.13"], java = ["17", "21"], why = "PySpark 4.0 supports Python 3.9 to 3.13" }
-    "4.1" = { pythons = ["3.10", "3.11", "3.12", "3.13"], java = ["17", "21"], why = "PySpark 4.1 supports Python 3.10 to 3.13" }
-    "4.2" = { pythons = ["3.10", "3.11", "3.12", "3.13"], java = ["17", "21"], why = "PySpark 4.2 supports Python 3.10 to 3.13" }
-    "4.3" = { pythons = ["3.11", "3.12", "3.13"], java = ["17", "21"], why = "PySpark 4.3 requires Python 3.11 or newer" }
+    "4.1" = { pythons = ["3.10", "3.11", "3.12", "3.13", "3.14"], java = ["17", "21"], why = "PySpark 4.1 supports Python 3.10 to 3.14" }
+    "4.2" = { pythons = ["3.10", "3.11", "3.12", "3.13", "3.14"], java = ["17", "21"], why = "PySpark 4.2 supports Python 3.10 to 3.14" }
+    "4.3" = { pythons = ["3.11", "3.12", "3.13", "3.14"], java = ["17", "21"], why = "PySpark 4.3 requires Python 3.11 or newer" }
   }
 }
 
@@ -248,6 +248,7 @@ function "hermetic_bases" {
   result = [
     { python = "3.11", suite = "bookworm" },
     { python = "3.13", suite = "trixie" },
+    { python = "3.14", suite = "forky" },
   ]
 }
 

@@ -49,7 +49,7 @@ def test_unknown_variant_is_named():
         (
             {"SPARK_VERSION": "4.3", "PYTHON_VERSION": "3.10"},
             "Spark 4.3 does not support Python 3.10 (PySpark 4.3 requires Python 3.11 or newer):"
-            " its cells are Python 3.11, 3.12, 3.13.",
+            " its cells are Python 3.11, 3.12, 3.13, 3.14.",
         ),
         (
             {"SPARK_VERSION": "3.5", "PYTHON_VERSION": "3.13"},
