@@ -429,9 +429,9 @@ target "python-base" {
   }
 }
 
-# One target per cell and variant, each a stage of the same Dockerfile: python-deps-gpu-spark43-py313.
-# The block's name, "offered", is also the group of every cell offered.
-target "offered" {
+# One target per cell and variant, each a stage of the same Dockerfile: python-deps-gpu-spark43-py313
+# (the group offered, below, holds them all).
+target "_variant" {
   name        = target_name(variant, cell)
   inherits    = ["_common"]
   description = "Spark ${cell.spark}, Python ${cell.python}: ${variant.description}"
@@ -453,8 +453,8 @@ target "offered" {
 
 # The SBOM of each image (Dockerfile stage sbom): CycloneDX JSON, one per platform, written to
 # SBOM_DIR/IMAGE/CELL/linux_ARCH/sbom.cdx.json. From the image's own files, so a cached image
-# costs only the scan. The block's name, "sbom-offered", is also the group of every cell's.
-target "sbom-offered" {
+# costs only the scan.
+target "_variant-sbom" {
   name        = "${target_name(variant, cell)}-sbom"
   inherits    = ["_common"]
   description = "SBOM of spark-k8s-${variant.image}:${cell_tag(cell)}, CycloneDX JSON, to ${SBOM_DIR}"
@@ -483,6 +483,15 @@ target "wheelhouse" {
   })
   contexts = base_context(PYTHON_VERSION)
   output   = ["type=local,dest=${WHEELHOUSE != "" ? WHEELHOUSE : "wheelhouse"}"]
+}
+
+# Every cell offered, every variant, and their SBOMs.
+group "offered" {
+  targets = flatten([for variant in variants() : [for cell in cells() : target_name(variant, cell)]])
+}
+
+group "sbom-offered" {
+  targets = flatten([for variant in variants() : [for cell in cells() : "${target_name(variant, cell)}-sbom"]])
 }
 
 # The default cell, by variant.
