@@ -166,7 +166,7 @@ lint: venv
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/shellcheck $(SHELL_SCRIPTS)
 	$(VENV)/bin/hadolint --config .hadolint.yaml $(DOCKERFILES)
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/actionlint
+	$(VENV)/bin/actionlint -shellcheck=$(VENV)/bin/shellcheck
 
 # Push exactly the images the last green make test tested (reports/tested.json), by digest, to
 # REGISTRY: nothing is built; refused if they changed since or the tests did not pass.
