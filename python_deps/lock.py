@@ -85,16 +85,22 @@ class Locker:
                     "".join(f"{package}\n" for package in layer.packages)
                 )
 
+    def uv_compile(self, folder: Path, *arguments: str) -> subprocess.CompletedProcess:
+        """uv pip compile into a hashed lock, in folder. No interpreter of the target Python is
+        needed to resolve: uv must not try to fetch one."""
+        return subprocess.run(
+            [self.uv, "pip", "compile", "--quiet", "--generate-hashes", "--no-header", *arguments],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+        )
+
     def compile(
         self, spark: str, python: str, arch: str, output: str, constraint: str | None, *inputs: str
     ) -> None:
-        command = [
-            self.uv,
-            "pip",
-            "compile",
-            "--quiet",
-            "--generate-hashes",
-            "--no-header",
+        resolved = self.uv_compile(
+            self.scratch,
             "--config-file",
             str(self.deps / "uv.toml"),
             "--python-version",
@@ -107,11 +113,6 @@ class Locker:
             "--output-file",
             output,
             *inputs,
-        ]
-        # No interpreter of the cell's Python is needed to resolve: uv must not try to fetch one.
-        environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-        resolved = subprocess.run(
-            command, cwd=self.scratch, capture_output=True, text=True, env=environment
         )
         if resolved.returncode != 0:
             raise Unresolvable(
@@ -241,22 +242,15 @@ class Locker:
             committed = folder / "locks" / f"{name}.txt"
             if committed.is_file() and not self.args.upgrade:
                 shutil.copy(committed, output)
-            subprocess.run(
-                [
-                    self.uv,
-                    "pip",
-                    "compile",
-                    "--quiet",
-                    "--generate-hashes",
-                    "--no-header",
-                    "--universal",
-                    "--output-file",
-                    str(output),
-                    f"requirements-{name}.txt",
-                ],
-                cwd=folder,
-                check=True,
+            compiled = self.uv_compile(
+                folder, "--universal", "--output-file", str(output), f"requirements-{name}.txt"
             )
+            if compiled.returncode != 0:
+                requirements = folder / f"requirements-{name}.txt"
+                raise SystemExit(
+                    f"{compiled.stderr.rstrip()}\nlock: {requirements} cannot be resolved"
+                    " (uv's reason is above)"
+                )
             if not self.args.check:
                 shutil.copy(output, committed)
             elif not (committed.is_file() and filecmp.cmp(committed, output, shallow=False)):
