@@ -508,7 +508,7 @@ group "python-deps-iceberg" {
 }
 
 group "all" {
-  targets = ["python-deps", "python-deps-gpu", "python-deps-iceberg"]
+  targets = [for variant in variants() : variant.image]
 }
 
 # The SBOMs of the default cell's images (make sbom).

@@ -51,13 +51,14 @@ from measure import (  # noqa: E402
     write_json,
 )
 
+from python_deps import DEPS_DIR  # noqa: E402
 from python_deps.declaration import declaration  # noqa: E402
 from python_deps.layers import read_layers  # noqa: E402
 from python_deps.matrix import MACHINES, engine_arch  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
 WORK = BENCH / ".work"
-DEPS = ROOT / "docker" / "docker-intermediate" / "python-deps"
+DEPS = DEPS_DIR
 BUILDS = ["naive", "ours"]
 # The variants by their requirement set (base, gpu, iceberg): the suffix of their image names.
 SUFFIXES = {
@@ -99,7 +100,7 @@ def prepare(build: str, spark_version: str) -> None:
         return
     context.mkdir(parents=True)
     shutil.copy(BENCH / "naive" / "Dockerfile", context)
-    for requirement_set in ("base", "gpu", "iceberg"):
+    for requirement_set in SUFFIXES:
         text = (DEPS / f"requirements-{requirement_set}.txt").read_text()
         text = re.sub(r"^pyspark$", f"pyspark=={spark_version}.*", text, flags=re.M)
         (context / f"requirements-{requirement_set}.txt").write_text(text)
