@@ -36,11 +36,13 @@ def needed_targets(items: list[pytest.Item], selected: list[Variant]) -> list[st
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         params = getattr(item, "callspec", None)
-        variant = params.params.get("variant") if params else None
-        if variant is None:
+        if not (params and "variant" in params.params):
             if names & WHOLE_HARNESS_FIXTURES:
                 return harness_targets(selected)
             continue
+        variant = params.params["variant"]
+        if variant is None:
+            continue  # skipped: no image of the group is built on its stage
         needed.add(variant.target)
         if names & TEST_IMAGE_FIXTURES:
             needed.add(variant.test_target)
