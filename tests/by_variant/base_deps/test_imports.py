@@ -19,7 +19,7 @@ def test_every_distribution_imports_on_the_foreign_platforms(variant, image):
     built for the platform too, its distributions are imported there, and here only the ones this
     variant adds (it starts with the parent's very layers, tests/test_registry.py)."""
     if not variant.foreign_platforms:
-        pytest.skip(f"{variant} is built for the engine's platform only (PLATFORMS)")
+        pytest.skip(f"{variant} is built for the engine's platform only (PLATFORM_PROFILE)")
     parent = parent_of(variant, variants(bake_group()))
     for platform in variant.foreign_platforms:
         machine = run_in(
