@@ -11,7 +11,8 @@ from python_deps import REPORTS, ROOT
 from python_deps.bake import MAIN_BAKE_FILES, bake_entitlements, build_environment
 from python_deps.matrix import Variant, normalize
 
-# The SBOMs of a green run's images, which scripts/publish.py attaches to them in the registry.
+# The SBOMs of a green run's images, which `python -m python_deps publish` attaches to them in
+# the registry.
 TESTED_SBOMS = REPORTS / "sbom-tested"
 
 

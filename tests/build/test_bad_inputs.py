@@ -100,17 +100,17 @@ def test_missing_base_image_is_named():
 
 
 def test_cell_without_a_base_image_is_named():
-    """Python 3.12 has no base here unless BASE_IMAGE_PY312 is set."""
+    """Python 3.12 has no base here unless BASE_IMAGES names one."""
     checked = subprocess.run(
         [ROOT / "scripts" / "check-bases.sh", "python-deps"],
-        env={**os.environ, "PYTHON_VERSION": "3.12", "BASE_IMAGE_PY312": ""},
+        env={**os.environ, "PYTHON_VERSION": "3.12", "BASE_IMAGES": ""},
         capture_output=True,
         text=True,
     )
     assert checked.returncode != 0
     assert checked.stderr.strip() == (
-        "error: the Python 3.12 cells have no base image: set BASE_IMAGE_PY312 to an image with"
-        " Python 3.12 and pip, e.g. python:3.12-slim-bookworm"
+        "error: the Python 3.12 cells have no base image: set BASE_IMAGES=3.12=IMAGE, IMAGE being"
+        " an image with Python 3.12 and pip, e.g. python:3.12-slim-bookworm"
     )
 
 

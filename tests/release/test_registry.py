@@ -1,5 +1,5 @@
-"""The images in a registry: the variants built for several platforms, pushed by
-scripts/publish.py (what make publish runs) to a registry on loopback as one index per tag with
+"""The images in a registry: the variants built for several platforms, pushed by `python -m
+python_deps publish` (what make publish runs) to a registry on loopback as one index per tag with
 every platform built, then pulled back by a second engine that holds none of their blobs. The
 digests are the same at every step, the foreign platform's pulled image runs, each platform's
 image carries its tested SBOM as a referrer that oras finds, and the layers variants share are
