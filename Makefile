@@ -96,8 +96,9 @@ TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
 # evaluates them ("SUITE PLATFORM" pairs), the engine's platform with each suite too: its virtual
 # environments are made there. Read once the engine is up (the recipes that use them run after);
 # the variables passed explicitly: $(shell) gets make's own environment, not what it exports.
-BASES = $(shell PLATFORMS='$(PLATFORMS)' PLATFORM_PROFILE='$(PLATFORM_PROFILE)' docker buildx bake --progress=quiet --print bases | python3 -c 'import json, sys; targets = json.load(sys.stdin)["target"].values(); \
-  print(*sorted({"%s:%s" % (t["args"]["DEBIAN_SUITE"], p) for t in targets for p in t["platforms"] + sys.argv[1:]}))' $(ENGINE_PLATFORM))
+# Read on first use and kept (the eval), not once for every variable below that names it.
+BASES = $(eval BASES := $(shell PLATFORMS='$(PLATFORMS)' PLATFORM_PROFILE='$(PLATFORM_PROFILE)' docker buildx bake --progress=quiet --print bases | python3 -c 'import json, sys; targets = json.load(sys.stdin)["target"].values(); \
+  print(*sorted({"%s:%s" % (t["args"]["DEBIAN_SUITE"], p) for t in targets for p in t["platforms"] + sys.argv[1:]}))' $(ENGINE_PLATFORM)))$(BASES)
 # Every platform something is built for (the emulation a foreign one needs), and each root
 # filesystem of a hermetic base.
 BUILD_PLATFORMS = $(sort $(foreach base,$(BASES),$(lastword $(subst :, ,$(base)))))
