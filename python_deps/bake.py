@@ -69,7 +69,7 @@ def build_environment(environment: Mapping[str, str] = os.environ) -> dict[str, 
 def definition(targets: tuple[str, ...], files: tuple[Path, ...] = tuple(MAIN_BAKE_FILES)) -> dict:
     """`docker buildx bake --print` of these targets, on these bake files."""
     printed = subprocess.run(
-        ["docker", "buildx", "bake", *(f"--file={file}" for file in files), "--print", *targets],
+        bake_command("--print", *targets, files=files),
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -80,6 +80,23 @@ def definition(targets: tuple[str, ...], files: tuple[Path, ...] = tuple(MAIN_BA
             f"`docker buildx bake --print {' '.join(targets)}` failed: {printed.stderr.strip()}"
         )
     return json.loads(printed.stdout)
+
+
+def bake_command(
+    *arguments: str,
+    files: tuple[Path, ...] | list[Path] = tuple(MAIN_BAKE_FILES),
+    environment: Mapping[str, str] | None = None,
+) -> list[str]:
+    """`docker buildx bake` on these bake files, with the --allow flags the environment's CA
+    bundle and wheelhouse need (bake_entitlements), then the arguments."""
+    return [
+        "docker",
+        "buildx",
+        "bake",
+        *(f"--file={file}" for file in files),
+        *bake_entitlements(environment),
+        *arguments,
+    ]
 
 
 def bake_entitlements(environment: Mapping[str, str] | None = None) -> list[str]:
@@ -144,15 +161,7 @@ def run_bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
     }
     with own_build_cache_pruned(environment):
         return subprocess.run(
-            [
-                "docker",
-                "buildx",
-                "bake",
-                *(f"--file={file}" for file in MAIN_BAKE_FILES),
-                "--progress=plain",
-                *bake_entitlements(environment),
-                *arguments,
-            ],
+            bake_command("--progress=plain", *arguments, environment=environment),
             env=environment,
             capture_output=True,
             text=True,

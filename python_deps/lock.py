@@ -35,6 +35,7 @@ from pathlib import Path
 
 from python_deps import DEPS_DIR, ROOT
 from python_deps.declaration import Declaration, declaration
+from python_deps.matrix import lock_folder
 
 # Tools installed from a lock of their own, the same on every platform: FOLDER/requirements-NAME.txt
 # into FOLDER/locks/NAME.txt. uv for the build's tools stage, setuptools for PySpark's build, the
@@ -141,21 +142,16 @@ class Locker:
         )
 
     def up_to_date(self, spark: str, python: str, arch: str) -> bool:
-        folder = self.folder(spark, python, arch)
+        folder = lock_folder(spark, python, arch, self.deps)
         recorded = folder / "resolved-from.sha256"
         return recorded.is_file() and recorded.read_text() == self.record(
             spark, python, arch, folder
         )
 
-    def folder(self, spark: str, python: str, arch: str, root: Path | None = None) -> Path:
-        return (
-            (root or self.deps) / "locks" / f"spark-{spark}" / f"python-{python}" / f"linux-{arch}"
-        )
-
     def lock_folder(self, spark: str, python: str, arch: str) -> None:
         """Resolve one folder of locks; with --check, compare it with the committed one."""
-        relative = self.folder(spark, python, arch, Path("."))
-        scratch, committed = self.scratch / relative, self.folder(spark, python, arch)
+        relative = lock_folder(spark, python, arch, Path("."))
+        scratch, committed = self.scratch / relative, lock_folder(spark, python, arch, self.deps)
         scratch.mkdir(parents=True)
         # The committed locks are the resolver's preferences, unless upgrading.
         if committed.is_dir() and not self.args.upgrade:
@@ -221,7 +217,7 @@ class Locker:
             for arch in self.args.archs.split(","):
                 if self.args.full or not self.up_to_date(spark, python, arch):
                     print(
-                        f"lock: {self.folder(spark, python, arch, Path('.'))}",
+                        f"lock: {lock_folder(spark, python, arch, Path('.'))}",
                         file=sys.stderr,
                         flush=True,
                     )

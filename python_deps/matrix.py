@@ -87,8 +87,10 @@ class Variant:
         return self.target
 
 
-def lock_folder(spark: str, python: str, arch: str) -> Path:
-    return DEPS_DIR / "locks" / f"spark-{spark}" / f"python-{python}" / f"linux-{arch}"
+def lock_folder(spark: str, python: str, arch: str, deps: Path = DEPS_DIR) -> Path:
+    """A cell's locks for an architecture, under the requirement sets' folder deps (relative
+    with Path("."))."""
+    return deps / "locks" / f"spark-{spark}" / f"python-{python}" / f"linux-{arch}"
 
 
 def base_target_of(python: str) -> str:

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from python_deps import REPORTS, ROOT
-from python_deps.bake import MAIN_BAKE_FILES, bake_entitlements, build_environment
+from python_deps.bake import bake_command, build_environment
 from python_deps.matrix import Variant, normalize
 
 # The SBOMs of a green run's images, which `python -m python_deps publish` attaches to them in
@@ -23,16 +23,7 @@ def bake_sboms(variants: list[Variant], folder: Path) -> dict:
     # Bake allows a write only under a folder that exists.
     folder.mkdir(parents=True, exist_ok=True)
     baked = subprocess.run(
-        [
-            "docker",
-            "buildx",
-            "bake",
-            *(f"--file={file}" for file in MAIN_BAKE_FILES),
-            "--progress=plain",
-            *bake_entitlements(),
-            f"--allow=fs.write={folder}",
-            *targets,
-        ],
+        bake_command("--progress=plain", f"--allow=fs.write={folder}", *targets),
         env={**build_environment(), "SBOM_DIR": str(folder)},
         capture_output=True,
         text=True,

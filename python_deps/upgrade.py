@@ -68,10 +68,11 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.M)
 
 def pins(tree: Path) -> dict[str, dict[str, str]]:
     """{lock file relative to its locks folder: {package: version}} of every lock under tree."""
+    installed = installed_by()
     return {
         str(lock.relative_to(tree)): dict(PIN.findall(lock.read_text()))
         for lock in sorted(tree.rglob("*.txt"))
-        if lock.name in installed_by()
+        if lock.name in installed
     }
 
 
@@ -81,13 +82,14 @@ def changes(
     """{(package, old, new, installed by): [where]} for every pin that moved, appeared (old "-")
     or went (new "-"); where is the lock's folder, e.g. spark-4.3/python-3.13/linux-amd64."""
     moved: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    installed = installed_by()
     for lock in sorted(set(before) | set(after)):
         old, new = before.get(lock, {}), after.get(lock, {})
         folder, name = os.path.split(lock)
         for package in sorted(set(old) | set(new)):
             if old.get(package) != new.get(package):
                 moved[
-                    (package, old.get(package, "-"), new.get(package, "-"), installed_by()[name])
+                    (package, old.get(package, "-"), new.get(package, "-"), installed[name])
                 ].append(folder or "(tools)")
     return moved
 

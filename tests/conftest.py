@@ -28,7 +28,7 @@ from python_on_whales import docker
 from python_deps import ROOT
 from python_deps.bake import (
     BakeError,
-    bake_entitlements,
+    bake_command,
     bake_group,
     build_environment,
     missing_docker,
@@ -288,17 +288,13 @@ def bake_for(config: pytest.Config) -> Callable[[Path], dict]:
         started = time.time()
         with log_file.open("w") as log:
             baked = subprocess.run(
-                [
-                    "docker",
-                    "buildx",
-                    "bake",
-                    *(f"--file={file}" for file in BAKE_FILES),
+                bake_command(
                     "--load",
                     "--progress=plain",
                     f"--metadata-file={metadata_file}",
-                    *bake_entitlements(),
                     *targets,
-                ],
+                    files=BAKE_FILES,
+                ),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
