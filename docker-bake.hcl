@@ -227,6 +227,18 @@ function "architectures" {
   }
 }
 
+# The platforms with locks: linux/ARCH of every architecture.
+function "locked_platforms" {
+  params = []
+  result = [for arch in keys(architectures()) : "linux/${arch}"]
+}
+
+# The variants' images, by name.
+function "images" {
+  params = []
+  result = [for variant in variants() : variant.image]
+}
+
 # Which images each PLATFORM_PROFILE builds for which platforms: those it names (images, in the
 # default cell or in every cell) for its platforms, the others for the engine's own. test: the
 # images most users pull on both; every image on both would not fit a CI runner's disk (the RAPIDS
@@ -235,8 +247,8 @@ function "platform_profiles" {
   params = []
   result = {
     local   = { platforms = [], images = [], every_cell = false }
-    test    = { platforms = ["linux/amd64", "linux/arm64"], images = ["python-deps", "python-deps-iceberg"], every_cell = false }
-    release = { platforms = ["linux/amd64", "linux/arm64"], images = [for variant in variants() : variant.image], every_cell = true }
+    test    = { platforms = locked_platforms(), images = ["python-deps", "python-deps-iceberg"], every_cell = false }
+    release = { platforms = locked_platforms(), images = images(), every_cell = true }
   }
 }
 
@@ -252,10 +264,16 @@ function "hermetic_bases" {
   ]
 }
 
+# The image a hermetic base is tagged, and the cells of its Python build on.
+function "hermetic_base_tag" {
+  params = [python]
+  result = "spark-k8s-python-${python}:latest"
+}
+
 function "base_image" {
   params = [python]
   result = lookup(merge(
-    { for base in hermetic_bases() : base.python => "spark-k8s-python-${base.python}:latest" },
+    { for base in hermetic_bases() : base.python => hermetic_base_tag(base.python) },
     { for pair in compact(split(",", BASE_IMAGES)) : split("=", pair)[0] => join("=", slice(split("=", pair), 1, length(split("=", pair)))) },
   ), python, "")
 }
@@ -267,8 +285,8 @@ function "input_error" {
   result = join("", compact([
     cell_refusal(SPARK_VERSION, PYTHON_VERSION),
     contains(keys(platform_profiles()), PLATFORM_PROFILE) ? "" : "PLATFORM_PROFILE=${PLATFORM_PROFILE} is not a profile: use one of ${join(", ", keys(platform_profiles()))}.",
-    length(setsubtract(compact(split(",", PLATFORMS)), [for arch in keys(architectures()) : "linux/${arch}"])) == 0 ? "" : "PLATFORMS=${PLATFORMS} names a platform without locks: use ${join(", ", [for arch in keys(architectures()) : "linux/${arch}"])} or several, comma-separated.",
-    length(setsubtract(WHEELHOUSE_VARIANTS, [for variant in variants() : variant.image])) == 0 ? "" : "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use some of ${join(", ", [for variant in variants() : variant.image])}.",
+    length(setsubtract(compact(split(",", PLATFORMS)), locked_platforms())) == 0 ? "" : "PLATFORMS=${PLATFORMS} names a platform without locks: use ${join(", ", locked_platforms())} or several, comma-separated.",
+    length(setsubtract(WHEELHOUSE_VARIANTS, images())) == 0 ? "" : "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use some of ${join(", ", images())}.",
   ]))
 }
 
@@ -416,7 +434,7 @@ target "python-base" {
   # The rootfs's clock (scripts/debian-rootfs.sh) for the image's times too: a rebuild of the base
   # gives the image digest that the cells' cached layers were built on.
   args      = { DEBIAN_SUITE = base.suite, SOURCE_DATE_EPOCH = "1686355200" }
-  tags       = ["spark-k8s-python-${base.python}:latest"]
+  tags       = [hermetic_base_tag(base.python)]
   # Every platform a cell on it is built for (a foreign rootfs takes minutes under emulation).
   platforms  = distinct(flatten([for cell in cells() : [for variant in variants() : variant_platforms(variant, cell)] if cell.python == base.python]))
   attest     = ["type=provenance,mode=max"]
@@ -508,7 +526,7 @@ group "python-deps-iceberg" {
 }
 
 group "all" {
-  targets = [for variant in variants() : variant.image]
+  targets = images()
 }
 
 # The SBOMs of the default cell's images (make sbom).
