@@ -101,10 +101,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.option.help or config.option.markers:
         return
-    problem = missing_docker()
-    if problem:
-        raise pytest.UsageError(problem)
     if is_controller(config):
+        # Once, before any worker starts: they run under the controller that checked.
+        problem = missing_docker()
+        if problem:
+            raise pytest.UsageError(problem)
         config.stash[HARNESS_DIR] = Path(tempfile.mkdtemp(prefix="python-deps-harness-"))
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(SharedHarnessDir())
