@@ -289,8 +289,10 @@ def bake_for(config: pytest.Config) -> Callable[[Path], dict]:
         started = time.time()
         with log_file.open("w") as log:
             baked = subprocess.run(
+                # No --load: the targets' own output (type=image) puts them in the engine's store,
+                # and a second, docker exporter beside it races it for the same name ("already
+                # exists").
                 bake_command(
-                    "--load",
                     "--progress=plain",
                     f"--metadata-file={metadata_file}",
                     *targets,
