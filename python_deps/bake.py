@@ -57,12 +57,18 @@ def missing_docker() -> str | None:
 
 
 def build_environment(environment: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """The environment for bake: the host's CA bundle as CA_BUNDLE where none is set and the host
-    has one, as the Makefile passes it."""
-    ca_bundle = environment.get("CA_BUNDLE")
-    if ca_bundle is None and os.path.exists(HOST_CA_BUNDLE):
-        ca_bundle = HOST_CA_BUNDLE
-    return {**environment, **({"CA_BUNDLE": ca_bundle} if ca_bundle else {})}
+    """The environment for bake, with the Makefile's defaults where it sets none: the host's CA
+    bundle as CA_BUNDLE where the host has one, and the commit's time as SOURCE_DATE_EPOCH (else
+    the images take the build time, and two builds of one commit differ)."""
+    defaults = {}
+    if environment.get("CA_BUNDLE") is None and os.path.exists(HOST_CA_BUNDLE):
+        defaults["CA_BUNDLE"] = HOST_CA_BUNDLE
+    if environment.get("SOURCE_DATE_EPOCH") is None:
+        commit_time = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip()
+        defaults.update({"SOURCE_DATE_EPOCH": commit_time} if commit_time else {})
+    return {**defaults, **environment}
 
 
 @cache
