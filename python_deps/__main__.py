@@ -7,6 +7,7 @@ sizes        bytes per image and layer (make sizes)
 sbom         the licences the SBOMs of a folder declare, after `docker buildx bake sbom` (make sbom)
 publish      push the images a green make test tested, by digest (make publish)
 test-matrix  build and test every cell of the matrix group, one at a time (make test-matrix)
+pair         whether a driver image and an executor image can run one Spark job (make check-pair)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ COMMANDS = {
     "sbom": "python_deps.licences",
     "publish": "python_deps.publish",
     "test-matrix": "python_deps.test_matrix",
+    "pair": "python_deps.labels",
 }
 
 

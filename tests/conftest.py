@@ -383,9 +383,15 @@ def run(image: str) -> Callable[..., str]:
 
 
 @pytest.fixture
-def run_with_test_tools(images: dict[str, str], variant: Variant) -> Callable[..., str]:
-    """Run a command in the variant's test image (the variant plus Java and the spark user)."""
-    return lambda *command, **options: run_in(images[variant.test_target], *command, **options)
+def test_image(images: dict[str, str], variant: Variant) -> str:
+    """The variant's test image: the variant plus Java and the spark user."""
+    return images[variant.test_target]
+
+
+@pytest.fixture
+def run_with_test_tools(test_image: str) -> Callable[..., str]:
+    """Run a command in the variant's test image."""
+    return lambda *command, **options: run_in(test_image, *command, **options)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import subprocess
 import time
 import uuid
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -17,10 +18,15 @@ UNITS_DIR = Path(__file__).resolve().parents[1] / "units"
 SPARK_USER = "185:185"
 
 
-def run_in(image: str, *command: str, **options) -> str:
-    """Run a command in an image, with tests/units mounted read-only at /units; its stdout."""
+def run_in(image: str, *command: str, volumes: list[tuple] = (), **options) -> str:
+    """Run a command in an image, with tests/units mounted read-only at /units (and `volumes`);
+    its stdout."""
     return docker.run(
-        image, list(command), remove=True, volumes=[(UNITS_DIR, "/units", "ro")], **options
+        image,
+        list(command),
+        remove=True,
+        volumes=[(UNITS_DIR, "/units", "ro"), *volumes],
+        **options,
     )
 
 
@@ -88,3 +94,63 @@ def probe_gpu(image: str) -> dict:
             f"`docker run --gpus all` does not work here: {probe.stderr.strip().splitlines()[0]}"
         )
     }
+
+
+# Spark's own launcher in the wheel, wherever the image's Python keeps it.
+SPARK_CLASS = (
+    'exec "$(python3 -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")'
+    '/bin/spark-class" '
+)
+WORKERS = ("worker-1", "worker-2")
+
+
+def wait_for_log(container: str, line: str, seconds: int = 120) -> None:
+    for _ in range(seconds * 2):
+        if line in docker.logs(container):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{container}: no '{line}' in {seconds} s: {docker.logs(container)[-3000:]}")
+
+
+@contextmanager
+def spark_cluster(image: str, shared_volume: str | None = None):
+    """A Spark standalone master and two workers, each in a container of `image` as the spark user,
+    on a network of their own; yields (network, master URL) once both workers are registered.
+    With shared_volume, every container mounts it at /shared. Everything is removed after."""
+    suffix = uuid.uuid4().hex[:8]
+    network = docker.network.create(f"python-deps-cluster-{suffix}")
+    volumes = [(shared_volume, "/shared")] if shared_volume else []
+    started = []
+
+    def start(alias: str, command: str) -> str:
+        name = f"python-deps-cluster-{alias}-{suffix}"
+        docker.run(
+            image,
+            ["sh", "-c", SPARK_CLASS + command],
+            detach=True,
+            name=name,
+            hostname=alias,
+            networks=[network],
+            network_aliases=[alias],
+            user=SPARK_USER,
+            volumes=volumes,
+        )
+        started.append(name)
+        return name
+
+    try:
+        master = start("master", "org.apache.spark.deploy.master.Master --host master --port 7077")
+        wait_for_log(master, "I have been elected leader")
+        for worker in WORKERS:
+            start(
+                worker,
+                f"org.apache.spark.deploy.worker.Worker --host {worker} --cores 1 --memory 1g"
+                " --work-dir /tmp/spark-work spark://master:7077",
+            )
+        for name in started[1:]:
+            wait_for_log(name, "Successfully registered with master")
+        yield network.name, "spark://master:7077"
+    finally:
+        for name in started:
+            docker.container.remove(name, force=True)
+        network.remove()

@@ -14,7 +14,7 @@ BAKE_FILES = list(HARNESS_BAKE_FILES)
 # The PostgreSQL server of the tests that need one (tests/docker-bake.hcl).
 POSTGRES_TARGET = "test-postgres"
 # Fixtures that run the test image of a variant.
-TEST_IMAGE_FIXTURES = {"run_with_test_tools", "postgres"}
+TEST_IMAGE_FIXTURES = {"test_image", "run_with_test_tools", "postgres"}
 # Fixtures of once-per-run tests (tests/build, tests/release) that may use any image baked.
 WHOLE_HARNESS_FIXTURES = {"images", "variant_images", "sbom_files"}
 

@@ -1,32 +1,16 @@
 """Image labels: what each image is and what is inside it, readable without running it."""
 
 import hashlib
-import json
 import os
-import subprocess
 
 from python_deps import DEPS_DIR
+from python_deps.labels import image_labels
 
 OCI = "org.opencontainers.image"
 
 
-def labels_of(image: str, platform: str | None = None) -> dict[str, str]:
-    """The labels of an image, of one platform's image in a multi-platform one."""
-    inspect = [
-        "docker",
-        "image",
-        "inspect",
-        *([f"--platform={platform}"] if platform else []),
-        "--format={{json .Config.Labels}}",
-        image,
-    ]
-    return (
-        json.loads(subprocess.run(inspect, capture_output=True, text=True, check=True).stdout) or {}
-    )
-
-
 def test_oci_labels_describe_the_image(variant, image):
-    labels = labels_of(image)
+    labels = image_labels(image)
     for key in ("title", "description", "version", "created"):
         assert labels.get(f"{OCI}.{key}"), f"{variant}: no {OCI}.{key} label: {labels}"
     assert labels[f"{OCI}.version"] == variant.cell
@@ -41,7 +25,7 @@ def test_lock_labels_name_the_locks_of_each_platform_and_their_digest(variant, i
     the locks it names: cat locks/build.txt and them in order | sha256sum."""
     for platform in variant.platforms:
         arch = platform.split("/")[1]
-        labels = labels_of(image, platform)
+        labels = image_labels(image, platform)
         folder = labels["spark-k8s.python-deps.lock-folder"]
         assert DEPS_DIR / folder == variant.lock_folder(arch), (
             f"{variant} {platform}: labelled with the locks of {folder}"

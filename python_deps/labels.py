@@ -1,0 +1,91 @@
+"""What an image says of itself in its labels, read without running it: its cell, its lock digest,
+where its constraints are; and whether two images can be a driver and its executors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+
+PREFIX = "spark-k8s.python-deps"
+CELL_FOLDER = re.compile(
+    r"locks/spark-(?P<spark>[^/]+)/python-(?P<python>[^/]+)/linux-(?P<arch>.+)"
+)
+
+
+def image_labels(image: str, platform: str | None = None) -> dict[str, str]:
+    """The labels of an image in the engine's store, of one platform's in a multi-platform one."""
+    inspect = [
+        "docker",
+        "image",
+        "inspect",
+        *([f"--platform={platform}"] if platform else []),
+        "--format={{json .Config.Labels}}",
+        image,
+    ]
+    found = subprocess.run(inspect, capture_output=True, text=True)
+    if found.returncode != 0:
+        raise LookupError(f"{image}: {found.stderr.strip()}")
+    return json.loads(found.stdout) or {}
+
+
+def cell_of(image: str) -> dict[str, str]:
+    """{spark, python, arch} of an image of this family, from its lock-folder label."""
+    folder = image_labels(image).get(f"{PREFIX}.lock-folder", "")
+    matched = CELL_FOLDER.fullmatch(folder)
+    if not matched:
+        raise LookupError(
+            f"{image} has no {PREFIX}.lock-folder label: it is not built on spark-k8s-python-deps"
+        )
+    return matched.groupdict()
+
+
+def pair_problems(driver: str, executor: str) -> list[str]:
+    """Why a Spark driver of one image and executors of another would fail, [] if they would not:
+    PySpark runs a job only where the driver's Python and Spark line are the executors'."""
+    ours, theirs = cell_of(driver), cell_of(executor)
+    problems = []
+    if ours["python"] != theirs["python"]:
+        problems.append(
+            f"Python {ours['python']} in the driver ({driver}), {theirs['python']} in the"
+            f" executors ({executor}): PySpark refuses a worker of another minor version"
+            " (PYTHON_VERSION_MISMATCH)"
+        )
+    if ours["spark"] != theirs["spark"]:
+        problems.append(
+            f"Spark {ours['spark']} in the driver, {theirs['spark']} in the executors: the JVMs of"
+            " two lines do not talk to each other"
+        )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m python_deps pair",
+        description="Check, from their labels, that a driver image and an executor image run"
+        " the same Spark line and Python (make check-pair DRIVER=... EXECUTOR=...).",
+    )
+    parser.add_argument("driver")
+    parser.add_argument("executor")
+    args = parser.parse_args(argv)
+    try:
+        problems = pair_problems(args.driver, args.executor)
+    except LookupError as error:
+        raise SystemExit(f"check-pair: {error}") from None
+    if problems:
+        raise SystemExit(
+            "check-pair: these images cannot be a driver and its executors: "
+            + "; ".join(problems)
+            + ". Build both from one cell (spark-X.Y-python-A.B)."
+        )
+    cell = cell_of(args.driver)
+    print(
+        f"check-pair: {args.driver} and {args.executor} run Spark {cell['spark']} on Python"
+        f" {cell['python']}"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
