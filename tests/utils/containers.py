@@ -96,11 +96,10 @@ def probe_gpu(image: str) -> dict:
     }
 
 
-# Spark's own launcher in the wheel, wherever the image's Python keeps it.
-SPARK_CLASS = (
-    'exec "$(python3 -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")'
-    '/bin/spark-class" '
-)
+# Where the image's Python keeps PySpark, Spark's launchers and jars with it.
+SPARK_HOME = '"$(python3 -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")"'
+SPARK_CLASS = f"exec {SPARK_HOME}/bin/spark-class "
+CONNECT_PORT = 15002
 WORKERS = ("worker-1", "worker-2")
 
 
@@ -153,4 +152,31 @@ def spark_cluster(image: str, shared_volume: str | None = None):
     finally:
         for name in started:
             docker.container.remove(name, force=True)
+        network.remove()
+
+
+@contextmanager
+def spark_connect_server(image: str):
+    """A Spark Connect server (the wheel's sbin/start-connect-server.sh, in the foreground) in a
+    container of `image` as the spark user, on a network of its own; yields (network, sc:// URL)
+    once it listens."""
+    suffix = uuid.uuid4().hex[:8]
+    network = docker.network.create(f"python-deps-connect-{suffix}")
+    name = f"python-deps-connect-server-{suffix}"
+    try:
+        docker.run(
+            image,
+            ["sh", "-c", f"exec {SPARK_HOME}/sbin/start-connect-server.sh"],
+            detach=True,
+            name=name,
+            hostname="connect-server",
+            networks=[network],
+            network_aliases=["connect-server"],
+            user=SPARK_USER,
+            envs={"SPARK_NO_DAEMONIZE": "1", "SPARK_LOG_DIR": "/tmp", "SPARK_PID_DIR": "/tmp"},
+        )
+        wait_for_log(name, "Spark Connect server started")
+        yield network.name, f"sc://connect-server:{CONNECT_PORT}"
+    finally:
+        docker.container.remove(name, force=True)
         network.remove()
