@@ -154,10 +154,13 @@ def own_build_cache_pruned(environment: Mapping[str, str] = os.environ) -> Itera
             )
 
 
-def run_bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
-    """`docker buildx bake` on docker-bake.hcl with these variables, its output captured, and the
-    build cache records it made pruned afterwards. Online and for the engine's platform, whatever
-    WHEELHOUSE and platforms the suite runs with, unless the variables set them."""
+def run_bake(
+    *arguments: str, files: tuple[Path, ...] = tuple(MAIN_BAKE_FILES), **variables: str
+) -> subprocess.CompletedProcess:
+    """`docker buildx bake` on docker-bake.hcl (or `files`) with these variables, its output
+    captured, and the build cache records it made pruned afterwards. Online and for the engine's
+    platform, whatever WHEELHOUSE and platforms the suite runs with, unless the variables set
+    them."""
     environment = {
         **build_environment(),
         "WHEELHOUSE": "",
@@ -167,7 +170,7 @@ def run_bake(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
     }
     with own_build_cache_pruned(environment):
         return subprocess.run(
-            bake_command("--progress=plain", *arguments, environment=environment),
+            bake_command("--progress=plain", *arguments, files=files, environment=environment),
             env=environment,
             capture_output=True,
             text=True,
