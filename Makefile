@@ -22,6 +22,8 @@
 #                 the build cache)
 #   make wheelhouse  every file the default cell's locks name, for building with no network
 #   make sbom     a CycloneDX SBOM of each image of the default cell, per platform, in reports/sbom/
+#   make check-pair DRIVER=IMAGE EXECUTOR=IMAGE  whether a Spark driver and its executors of these
+#                 images run one Spark line and Python, from their labels (nothing is run)
 #
 # BAKE_GROUP is any group or target of docker-bake.hcl, or several: ci, matrix, all (the default
 # cell), python-deps-iceberg-spark35-py311... The cells of a Python with a hermetic base
@@ -111,7 +113,7 @@ BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) 
 # Names the phase a make test is in, for its time and disk figures (scripts/disk-space.py).
 phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
 
-.PHONY: build native-build test test-steps lint publish test-matrix sizes bench wheelhouse sbom lock check-lock upgrade engine emulation bases venv clean
+.PHONY: build native-build test test-steps lint publish test-matrix sizes bench wheelhouse sbom check-pair lock check-lock upgrade engine emulation bases venv clean
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then every platform, the engine's cached.
@@ -161,7 +163,7 @@ test-steps: lint build
 # The house style, by tools: ruff formats and lints Python (pyproject.toml), shellcheck the shell
 # scripts, hadolint the Dockerfiles (.hadolint.yaml), actionlint the workflow.
 SHELL_SCRIPTS := $(wildcard scripts/*.sh) .ci/run $(addprefix docker/docker-intermediate/python-deps/,install-locked check-base explain-failure)
-DOCKERFILES   := docker/docker-base/python-debian/Dockerfile docker/docker-intermediate/python-deps/Dockerfile tests/images/runtime/Dockerfile
+DOCKERFILES   := docker/docker-base/python-debian/Dockerfile docker/docker-intermediate/python-deps/Dockerfile tests/images/runtime/Dockerfile examples/jupyter/Dockerfile
 lint: venv
 	$(VENV)/bin/ruff format --check --diff
 	$(VENV)/bin/ruff check
@@ -196,6 +198,10 @@ bench: bases venv
 	scripts/apt-install.sh "the pull benchmarks" docker-registry iproute2
 	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS) $(BENCH_FLAGS)
 	$(VENV)/bin/python benchmarks/compression.py
+
+check-pair: venv
+	@test -n "$(DRIVER)" -a -n "$(EXECUTOR)" || { echo "make check-pair: set DRIVER and EXECUTOR, e.g. make check-pair DRIVER=spark-k8s-python-deps:spark-4.3-python-3.13 EXECUTOR=my-executor:1.2" >&2; exit 2; }
+	$(VENV)/bin/python -m python_deps pair $(DRIVER) $(EXECUTOR)
 
 lock: venv
 	$(VENV)/bin/python -m python_deps lock $(if $(FULL),--full)

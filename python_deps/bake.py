@@ -72,14 +72,19 @@ def build_environment(environment: Mapping[str, str] = os.environ) -> dict[str, 
 
 
 @cache
-def definition(targets: tuple[str, ...], files: tuple[Path, ...] = tuple(MAIN_BAKE_FILES)) -> dict:
-    """`docker buildx bake --print` of these targets, on these bake files."""
+def definition(
+    targets: tuple[str, ...],
+    files: tuple[Path, ...] = tuple(MAIN_BAKE_FILES),
+    variables: tuple[tuple[str, str], ...] = (),
+) -> dict:
+    """`docker buildx bake --print` of these targets, on these bake files, with these variables
+    ((name, value) pairs) set."""
     printed = subprocess.run(
         bake_command("--print", *targets, files=files),
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=build_environment(),
+        env={**build_environment(), **dict(variables)},
     )
     if printed.returncode != 0:
         raise BakeError(

@@ -97,10 +97,11 @@ def base_target_of(python: str) -> str:
     return f"test-base-py{python.replace('.', '')}"
 
 
-def variants(groups: list[str]) -> list[Variant]:
-    """The variant targets that these bake groups (or targets) build, in the bake's order."""
+def variants(groups: list[str], **variables: str) -> list[Variant]:
+    """The variant targets that these bake groups (or targets) build, in the bake's order, with
+    these bake variables set (e.g. PYTHON_VERSION)."""
     stages = {kind.stage for kind in declaration().variants.values()}
-    targets = definition(tuple(groups))["target"]
+    targets = definition(tuple(groups), variables=tuple(sorted(variables.items())))["target"]
     return [
         Variant(
             name,

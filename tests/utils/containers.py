@@ -180,3 +180,20 @@ def spark_connect_server(image: str):
     finally:
         docker.container.remove(name, force=True)
         network.remove()
+
+
+def submit_jobs(test_image: str, network: str, master: str, *arguments: str, **options) -> dict:
+    """tests/units/cluster_jobs.py in a driver container of test_image on a cluster's network
+    (spark_cluster): its JSON report."""
+    output = run_in(
+        test_image,
+        "python3",
+        "/units/cluster_jobs.py",
+        master,
+        *arguments,
+        networks=[network],
+        hostname="driver",
+        user=SPARK_USER,
+        **options,
+    )
+    return json.loads(output.strip().splitlines()[-1])

@@ -10,25 +10,9 @@ from python_on_whales import docker
 
 from python_deps import REPORTS
 from python_deps.matrix import lock_pins
-from tests.utils.containers import SPARK_USER, WORKERS, run_in, spark_cluster
+from tests.utils.containers import WORKERS, run_in, spark_cluster, submit_jobs
 
 JOBS = {"scalar_pandas_udf", "apply_in_pandas", "map_in_arrow"}
-
-
-def submit(test_image: str, network: str, master: str, *arguments: str, **options) -> dict:
-    """cluster_jobs.py in a driver container of test_image on the cluster's network."""
-    output = run_in(
-        test_image,
-        "python3",
-        "/units/cluster_jobs.py",
-        master,
-        *arguments,
-        networks=[network],
-        hostname="driver",
-        user=SPARK_USER,
-        **options,
-    )
-    return json.loads(output.strip().splitlines()[-1])
 
 
 def shared_volume(image: str) -> str:
@@ -45,7 +29,7 @@ def test_jobs_run_on_both_workers_as_spark_with_the_drivers_python_and_the_locke
     volume = shared_volume(test_image) if iceberg else None
     try:
         with spark_cluster(test_image, volume) as (network, master):
-            result = submit(
+            result = submit_jobs(
                 test_image,
                 network,
                 master,
