@@ -192,11 +192,13 @@ sizes: build venv
 
 # Naive and ours side by side (benchmarks/rebuild.py): cold builds on the engine's platform and
 # the foreign one, rebuilds after edits, what a node pulls then, cold pulls into an empty engine,
-# imports; then the layer compressions (benchmarks/compression.py). Prints the tables and writes
+# imports; the executor cold start, empty engine to first pandas UDF (benchmarks/executor_start.py);
+# then the layer compressions (benchmarks/compression.py). Prints the tables and writes
 # reports/benchmark*.json. Add gpu to BENCH_VARIANTS for the RAPIDS variant (about 25 GB more).
 bench: bases venv
 	scripts/apt-install.sh "the pull benchmarks" docker-registry iproute2
 	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS) $(BENCH_FLAGS)
+	$(VENV)/bin/python benchmarks/executor_start.py
 	$(VENV)/bin/python benchmarks/compression.py
 
 check-pair: venv

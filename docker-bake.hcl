@@ -296,6 +296,13 @@ function "base_image_name" {
   result = trimprefix(ref, "target:")
 }
 
+# The base image of a Python's cells as the named context `base` of an image built on it (the
+# test images, the benchmarks'): a target of this file, or an image.
+function "base_context_of" {
+  params = [python]
+  result = base_image_name(base_image(python)) != base_image(python) ? base_image(python) : "docker-image://${base_image(python)}"
+}
+
 function "base_context" {
   params = [python]
   result = base_image_name(base_image(python)) != base_image(python) ? { (base_image_name(base_image(python))) = base_image(python) } : {}

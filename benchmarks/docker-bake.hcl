@@ -38,3 +38,21 @@ target "bench-ours" {
     variant = variants()
   }
 }
+
+# Executor images for benchmarks/executor_start.py: each build's python-deps with the Java runtime
+# and the spark user that the test images add (tests/images/runtime), as a Spark executor image
+# adds them, so that a task can run. The same Java bytes on both, in each build's compression.
+target "bench-executor" {
+  name      = "${build}-executor"
+  context   = "tests/images/runtime"
+  target    = "runtime"
+  contexts  = { variant = "target:${build}", base = base_context_of(PYTHON_VERSION) }
+  args      = { JAVA_VERSIONS = join(" ", spark_lines()[SPARK_VERSION].java) }
+  secret    = build_secrets()
+  platforms = platforms()
+  output    = [build == "naive" ? "type=image" : image_output()]
+  tags      = ["python-deps-bench-${build}-executor:latest"]
+  matrix = {
+    build = ["naive", "ours"]
+  }
+}

@@ -11,7 +11,6 @@ of its own, started empty for each pull (python_deps/engine.py), from Debian's d
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from python_deps.bake import MAIN_BAKE_FILES, bake_entitlements  # noqa: E402
+from python_deps.bake import MAIN_BAKE_FILES, bake_entitlements, build_environment  # noqa: E402
 from python_deps.engine import SecondEngine  # noqa: E402
 from python_deps.matrix import engine_arch  # noqa: E402
 from python_deps.registry import Registry  # noqa: E402
@@ -104,6 +103,8 @@ def bake(
     """Bake targets of the bake files into the engine's image store; the seconds it took and its
     log, which also goes to reports/benchmark-LOG.log. A failed bake ends the benchmark, unless
     it may fail: then the log's `error` says why (the naive build's pip can fail an edit)."""
+    # The Makefile's defaults (the host's CA bundle, the commit's time) where a plain run sets none.
+    environment = {**build_environment(), **(variables or {})}
     start = time.monotonic()
     build = subprocess.run(
         [
@@ -111,7 +112,7 @@ def bake(
             "buildx",
             "bake",
             *BAKE_FILES,
-            *bake_entitlements(),
+            *bake_entitlements(environment),
             "--progress=plain",
             *flags,
             *targets,
@@ -119,7 +120,7 @@ def bake(
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, **(variables or {})},
+        env=environment,
     )
     seconds = time.monotonic() - start
     log_file = REPORTS / f"benchmark-{log}.log"

@@ -102,7 +102,7 @@ def prepare(build: str, spark_version: str) -> None:
     shutil.copy(BENCH / "naive" / "Dockerfile", context)
     for requirement_set in SUFFIXES:
         text = (DEPS / f"requirements-{requirement_set}.txt").read_text()
-        text = re.sub(r"^pyspark$", f"pyspark=={spark_version}.*", text, flags=re.M)
+        text = re.sub(r"^(pyspark(\[\w+\])?)$", rf"\1=={spark_version}.*", text, flags=re.M)
         (context / f"requirements-{requirement_set}.txt").write_text(text)
 
 

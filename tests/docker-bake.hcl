@@ -4,12 +4,6 @@
 # layer per base, shared by its variants' test images), for iceberg an S3 endpoint; and one
 # PostgreSQL server for all.
 
-# The base image of a Python's cells as a named context: a target of the main file, or an image.
-function "base_context_of" {
-  params = [python]
-  result = base_image_name(base_image(python)) != base_image(python) ? base_image(python) : "docker-image://${base_image(python)}"
-}
-
 target "test" {
   name        = "${target_name(variant, cell)}-test"
   description = "Test image: ${target_name(variant, cell)} + Java (${join(" or ", spark_lines()[cell.spark].java)}) + the spark user (uid 185)${variant.stage == "iceberg" ? " + moto's S3 server" : ""}"
