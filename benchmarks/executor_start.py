@@ -151,7 +151,8 @@ def main() -> None:
     table = []
     for label, key in rows:
         scale = MB if key.endswith("bytes") else 1
-        table.append([label, naive[key] / scale, ours[key] / scale, ours[key] / naive[key]])
+        values = [naive[key] / scale, ours[key] / scale] if scale != 1 else [naive[key], ours[key]]
+        table.append([label, *values, ours[key] / naive[key]])
     print_table(
         f"Executor cold start, Spark {spark}, Python {python}, linux/{engine_arch()};"
         f" median of {args.runs} each",
