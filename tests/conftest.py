@@ -5,8 +5,9 @@ tests/by_variant/STAGE/ holds the tests of the images built on that Dockerfile s
 every image of the bake group BAKE_GROUP (`ci` unless set) whose lineage has the stage, so a
 parent's tests run on its children (the declaration in docker-bake.hcl says who is whose parent),
 once per cell, through the `variant` fixture. tests/build/, tests/family/ and tests/release/ test
-the build, the images around the layer and the publishing, once per run. The images the selected tests need (and a test image on each:
-Java for Spark, tests/docker-bake.hcl) are baked once per session, across xdist workers.
+the build, the images around the layer and the publishing, once per run. The images the selected
+tests need (and a test image on each: Java for Spark, tests/docker-bake.hcl) are baked once per
+session, across xdist workers.
 """
 
 from __future__ import annotations
