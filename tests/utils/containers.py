@@ -100,6 +100,7 @@ def probe_gpu(image: str) -> dict:
 SPARK_HOME = '"$(python3 -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")"'
 SPARK_CLASS = f"exec {SPARK_HOME}/bin/spark-class "
 CONNECT_PORT = 15002
+CONNECT_SERVER = "org.apache.spark.sql.connect.service.SparkConnectServer"
 WORKERS = ("worker-1", "worker-2")
 
 
@@ -157,23 +158,27 @@ def spark_cluster(image: str, shared_volume: str | None = None):
 
 @contextmanager
 def spark_connect_server(image: str):
-    """A Spark Connect server (the wheel's sbin/start-connect-server.sh, in the foreground) in a
-    container of `image` as the spark user, on a network of its own; yields (network, sc:// URL)
-    once it listens."""
+    """A Spark Connect server in a container of `image` as the spark user, on a network of its
+    own; yields (network, sc:// URL) once it listens. Started as sbin/start-connect-server.sh
+    starts it, with spark-submit in the foreground: the 4.0 wheel has the server's jar but not
+    that script."""
     suffix = uuid.uuid4().hex[:8]
     network = docker.network.create(f"python-deps-connect-{suffix}")
     name = f"python-deps-connect-server-{suffix}"
     try:
         docker.run(
             image,
-            ["sh", "-c", f"exec {SPARK_HOME}/sbin/start-connect-server.sh"],
+            [
+                "sh",
+                "-c",
+                f"exec {SPARK_HOME}/bin/spark-submit --class {CONNECT_SERVER} spark-internal",
+            ],
             detach=True,
             name=name,
             hostname="connect-server",
             networks=[network],
             network_aliases=["connect-server"],
             user=SPARK_USER,
-            envs={"SPARK_NO_DAEMONIZE": "1", "SPARK_LOG_DIR": "/tmp", "SPARK_PID_DIR": "/tmp"},
         )
         wait_for_log(name, "Spark Connect server started")
         yield network.name, f"sc://connect-server:{CONNECT_PORT}"
