@@ -70,18 +70,15 @@ def transfer_seconds(pulls: Pulls, remote: str) -> float:
 def cold_start(pulls: Pulls, remote: str, attempt: str) -> dict:
     """Pull into an engine started empty, then the first task in a container of the image."""
     with SecondEngine(pulls.folder / f"engine-{attempt}") as engine:
+        pull = pulls.timed_pull(engine, remote)
         start = time.monotonic()
-        pulled = engine.docker("pull", "--quiet", remote, check=False)
-        pulled_at = time.monotonic()
-        if pulled.returncode != 0:
-            fail(f"the cold pull of {remote} failed:\n{pulled.stderr[-2000:]}")
         task = engine.docker(
             "run", "--rm", "--user", "185", remote, "python3", "-c", FIRST_TASK, check=False
         )
-        answered_at = time.monotonic()
+        first_task = time.monotonic() - start
         if task.returncode != 0 or task.stdout.strip().splitlines()[-1:] != ["1"]:
             fail(f"the first task in {remote} failed:\n{task.stderr[-3000:]}")
-    return {"pull": pulled_at - start, "first_task": answered_at - pulled_at}
+    return {"pull": pull, "first_task": first_task}
 
 
 def main() -> None:

@@ -215,16 +215,22 @@ class Pulls:
         runs = []
         for attempt in range(repeats):
             with SecondEngine(self.folder / f"engine-{attempt}") as engine:
-                start = time.monotonic()
-                pulled = engine.docker("pull", "--quiet", remote, check=False)
-                runs.append(time.monotonic() - start)
-                if pulled.returncode != 0:
-                    fail(f"the cold pull of {remote} failed:\n{pulled.stderr[-2000:]}")
+                runs.append(self.timed_pull(engine, remote))
         return {
             "seconds": statistics.median(runs),
             "runs": runs,
             "bytes": sum(self.layers(remote).values()),
         }
+
+    @staticmethod
+    def timed_pull(engine: SecondEngine, remote: str) -> float:
+        """Seconds of `docker pull` (download and unpack) of remote into the engine."""
+        start = time.monotonic()
+        pulled = engine.docker("pull", "--quiet", remote, check=False)
+        seconds = time.monotonic() - start
+        if pulled.returncode != 0:
+            fail(f"the cold pull of {remote} failed:\n{pulled.stderr[-2000:]}")
+        return seconds
 
     def update_bytes(self, before: str, after: str) -> dict:
         """What a node holding `before` downloads to run `after`: the layers it lacks."""

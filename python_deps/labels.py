@@ -42,10 +42,12 @@ def cell_of(image: str) -> dict[str, str]:
     return matched.groupdict()
 
 
-def pair_problems(driver: str, executor: str) -> list[str]:
-    """Why a Spark driver of one image and executors of another would fail, [] if they would not:
-    PySpark runs a job only where the driver's Python and Spark line are the executors'."""
-    ours, theirs = cell_of(driver), cell_of(executor)
+def pair_problems(
+    driver: str, ours: dict[str, str], executor: str, theirs: dict[str, str]
+) -> list[str]:
+    """Why a Spark driver of one image and executors of another (their cell_of()) would fail, []
+    if they would not: PySpark runs a job only where the driver's Python and Spark line are the
+    executors'."""
     problems = []
     if ours["python"] != theirs["python"]:
         problems.append(
@@ -71,16 +73,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("executor")
     args = parser.parse_args(argv)
     try:
-        problems = pair_problems(args.driver, args.executor)
+        cell, executor_cell = cell_of(args.driver), cell_of(args.executor)
     except LookupError as error:
         raise SystemExit(f"check-pair: {error}") from None
+    problems = pair_problems(args.driver, cell, args.executor, executor_cell)
     if problems:
         raise SystemExit(
             "check-pair: these images cannot be a driver and its executors: "
             + "; ".join(problems)
             + ". Build both from one cell (spark-X.Y-python-A.B)."
         )
-    cell = cell_of(args.driver)
     print(
         f"check-pair: {args.driver} and {args.executor} run Spark {cell['spark']} on Python"
         f" {cell['python']}"

@@ -98,7 +98,6 @@ def probe_gpu(image: str) -> dict:
 
 # Where the image's Python keeps PySpark, Spark's launchers and jars with it.
 SPARK_HOME = '"$(python3 -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")"'
-SPARK_CLASS = f"exec {SPARK_HOME}/bin/spark-class "
 CONNECT_PORT = 15002
 CONNECT_SERVER = "org.apache.spark.sql.connect.service.SparkConnectServer"
 WORKERS = ("worker-1", "worker-2")
@@ -112,44 +111,39 @@ def wait_for_log(container: str, line: str, seconds: int = 120) -> None:
     raise RuntimeError(f"{container}: no '{line}' in {seconds} s: {docker.logs(container)[-3000:]}")
 
 
+def run_json(image: str, *command: str, **options) -> dict:
+    """run_in() of a unit that prints its JSON report last, after whatever Spark logged."""
+    return json.loads(run_in(image, *command, **options).strip().splitlines()[-1])
+
+
 @contextmanager
-def spark_cluster(image: str, shared_volume: str | None = None):
-    """A Spark standalone master and two workers, each in a container of `image` as the spark user,
-    on a network of their own; yields (network, master URL) once both workers are registered.
-    With shared_volume, every container mounts it at /shared. Everything is removed after."""
+def spark_network(image: str, purpose: str, volumes: list[tuple] = ()):
+    """A network of its own for Spark processes in containers of `image`, as the spark user;
+    yields (network, start): start(alias, command) runs the shell command line `command` in a
+    container reachable on the network as `alias`, and returns the container's name. The
+    containers and the network are removed after."""
     suffix = uuid.uuid4().hex[:8]
-    network = docker.network.create(f"python-deps-cluster-{suffix}")
-    volumes = [(shared_volume, "/shared")] if shared_volume else []
+    network = docker.network.create(f"python-deps-{purpose}-{suffix}")
     started = []
 
     def start(alias: str, command: str) -> str:
-        name = f"python-deps-cluster-{alias}-{suffix}"
+        name = f"python-deps-{purpose}-{alias}-{suffix}"
         docker.run(
             image,
-            ["sh", "-c", SPARK_CLASS + command],
+            ["sh", "-c", f"exec {command}"],
             detach=True,
             name=name,
             hostname=alias,
             networks=[network],
             network_aliases=[alias],
             user=SPARK_USER,
-            volumes=volumes,
+            volumes=list(volumes),
         )
         started.append(name)
         return name
 
     try:
-        master = start("master", "org.apache.spark.deploy.master.Master --host master --port 7077")
-        wait_for_log(master, "I have been elected leader")
-        for worker in WORKERS:
-            start(
-                worker,
-                f"org.apache.spark.deploy.worker.Worker --host {worker} --cores 1 --memory 1g"
-                " --work-dir /tmp/spark-work spark://master:7077",
-            )
-        for name in started[1:]:
-            wait_for_log(name, "Successfully registered with master")
-        yield network.name, "spark://master:7077"
+        yield network.name, start
     finally:
         for name in started:
             docker.container.remove(name, force=True)
@@ -157,40 +151,50 @@ def spark_cluster(image: str, shared_volume: str | None = None):
 
 
 @contextmanager
-def spark_connect_server(image: str):
-    """A Spark Connect server in a container of `image` as the spark user, on a network of its
-    own; yields (network, sc:// URL) once it listens. Started as sbin/start-connect-server.sh
-    starts it, with spark-submit in the foreground: the 4.0 wheel has the server's jar but not
-    that script."""
-    suffix = uuid.uuid4().hex[:8]
-    network = docker.network.create(f"python-deps-connect-{suffix}")
-    name = f"python-deps-connect-server-{suffix}"
-    try:
-        docker.run(
-            image,
-            [
-                "sh",
-                "-c",
-                f"exec {SPARK_HOME}/bin/spark-submit --class {CONNECT_SERVER} spark-internal",
-            ],
-            detach=True,
-            name=name,
-            hostname="connect-server",
-            networks=[network],
-            network_aliases=["connect-server"],
-            user=SPARK_USER,
+def spark_cluster(image: str, shared_volume: str | None = None):
+    """A Spark standalone master and two workers, each in a container of `image`, on a network of
+    their own (spark_network); yields (network, master URL) once both workers are registered.
+    With shared_volume, every container mounts it at /shared."""
+    volumes = [(shared_volume, "/shared")] if shared_volume else []
+    spark_class = f"{SPARK_HOME}/bin/spark-class"
+    with spark_network(image, "cluster", volumes) as (network, start):
+        master = start(
+            "master",
+            f"{spark_class} org.apache.spark.deploy.master.Master --host master --port 7077",
         )
-        wait_for_log(name, "Spark Connect server started")
-        yield network.name, f"sc://connect-server:{CONNECT_PORT}"
-    finally:
-        docker.container.remove(name, force=True)
-        network.remove()
+        wait_for_log(master, "I have been elected leader")
+        workers = [
+            start(
+                worker,
+                f"{spark_class} org.apache.spark.deploy.worker.Worker --host {worker} --cores 1"
+                " --memory 1g --work-dir /tmp/spark-work spark://master:7077",
+            )
+            for worker in WORKERS
+        ]
+        for worker in workers:
+            wait_for_log(worker, "Successfully registered with master")
+        yield network, "spark://master:7077"
+
+
+@contextmanager
+def spark_connect_server(image: str):
+    """A Spark Connect server in a container of `image`, on a network of its own (spark_network);
+    yields (network, sc:// URL) once it listens. Started as sbin/start-connect-server.sh starts
+    it, with spark-submit in the foreground: the 4.0 wheel has the server's jar but not that
+    script."""
+    with spark_network(image, "connect") as (network, start):
+        server = start(
+            "connect-server",
+            f"{SPARK_HOME}/bin/spark-submit --class {CONNECT_SERVER} spark-internal",
+        )
+        wait_for_log(server, "Spark Connect server started")
+        yield network, f"sc://connect-server:{CONNECT_PORT}"
 
 
 def submit_jobs(test_image: str, network: str, master: str, *arguments: str, **options) -> dict:
     """tests/units/cluster_jobs.py in a driver container of test_image on a cluster's network
     (spark_cluster): its JSON report."""
-    output = run_in(
+    return run_json(
         test_image,
         "python3",
         "/units/cluster_jobs.py",
@@ -201,4 +205,3 @@ def submit_jobs(test_image: str, network: str, master: str, *arguments: str, **o
         user=SPARK_USER,
         **options,
     )
-    return json.loads(output.strip().splitlines()[-1])

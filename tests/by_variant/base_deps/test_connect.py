@@ -5,7 +5,7 @@ cell's test image in another."""
 import json
 
 from python_deps import REPORTS
-from tests.utils.containers import SPARK_HOME, SPARK_USER, run_in, spark_connect_server
+from tests.utils.containers import SPARK_HOME, SPARK_USER, run_json, spark_connect_server
 
 # PySpark's wheel carries the Connect server's jar since 4.0 (4.3's its sbin/start-connect-server.sh
 # too, 4.0's not).
@@ -36,18 +36,14 @@ def test_a_client_in_one_container_works_through_a_server_in_another(variant, te
         return
     assert server_jars, f"{variant}: PySpark {variant.spark}'s wheel has no Spark Connect jar"
     with spark_connect_server(test_image) as (network, url):
-        result = json.loads(
-            run_in(
-                test_image,
-                "python3",
-                "/units/connect_client.py",
-                url,
-                networks=[network],
-                hostname="connect-client",
-                user=SPARK_USER,
-            )
-            .strip()
-            .splitlines()[-1]
+        result = run_json(
+            test_image,
+            "python3",
+            "/units/connect_client.py",
+            url,
+            networks=[network],
+            hostname="connect-client",
+            user=SPARK_USER,
         )
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / f"connect-{variant}.json").write_text(json.dumps(result, indent=2) + "\n")
