@@ -24,6 +24,11 @@
 #   make sbom     a CycloneDX SBOM of each image of the default cell, per platform, in reports/sbom/
 #   make check-pair DRIVER=IMAGE EXECUTOR=IMAGE  whether a Spark driver and its executors of these
 #                 images run one Spark line and Python, from their labels (nothing is run)
+#   make release-matrix  the release's legs, one per cell and platform, as a GitHub Actions matrix
+#   make release-leg CELL=spark-4.0-python-3.11 PLATFORM=linux/arm64 STAGING=host/ns/staging/
+#                 build and test one leg, push the tested images by digest to STAGING, record it
+#   make release-merge STAGING=host/ns/staging/ REGISTRY=host/ns/  from the legs' records: one
+#                 index per image and cell, promoted by digest, tagged (docs/release.md)
 #
 # BAKE_GROUP is any group or target of docker-bake.hcl, or several: ci, matrix, all (the default
 # cell), python-deps-iceberg-spark35-py311... The cells of a Python with a hermetic base
@@ -90,6 +95,17 @@ SOURCE_URL     ?= $(shell git remote get-url origin 2>/dev/null)
 # The images' creation time is the commit's: the same commit built twice gives the same images.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
+# The release (python_deps/release.py): the cells RELEASE_GROUP offers, the legs' records, where
+# they push to; LEG_KIND gpu for a cell's images that need a device, LEG_PYTEST_ARGS its tests.
+RELEASE_GROUP   ?= offered
+RELEASE_RECORDS ?= reports/release/legs
+STAGING         ?=
+LEG_KIND        ?= images
+LEG_PYTEST_ARGS ?= -n auto --dist worksteal -m cell
+# The hermetic bases make bases builds: all of them, or one's target (python-base-py313), as a
+# release leg needs.
+BASE_TARGETS    ?= bases
+
 export BAKE_GROUP PLATFORM_PROFILE PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
 
 VENV   := .venv
@@ -99,7 +115,7 @@ TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
 # environments are made there. Read once the engine is up (the recipes that use them run after);
 # the variables passed explicitly: $(shell) gets make's own environment, not what it exports.
 # Read on first use and kept (the eval), not once for every variable below that names it.
-BASES = $(eval BASES := $(shell PLATFORMS='$(PLATFORMS)' PLATFORM_PROFILE='$(PLATFORM_PROFILE)' docker buildx bake --progress=quiet --print bases | python3 -c 'import json, sys; targets = json.load(sys.stdin)["target"].values(); \
+BASES = $(eval BASES := $(shell PLATFORMS='$(PLATFORMS)' PLATFORM_PROFILE='$(PLATFORM_PROFILE)' docker buildx bake --progress=quiet --print $(BASE_TARGETS) | python3 -c 'import json, sys; targets = json.load(sys.stdin)["target"].values(); \
   print(*sorted({"%s:%s" % (t["args"]["DEBIAN_SUITE"], p) for t in targets for p in t["platforms"] + sys.argv[1:]}))' $(ENGINE_PLATFORM)))$(BASES)
 # Every platform something is built for (the emulation a foreign one needs), and each root
 # filesystem of a hermetic base.
@@ -113,7 +129,7 @@ BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) 
 # Names the phase a make test is in, for its time and disk figures (scripts/disk-space.py).
 phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
 
-.PHONY: build native-build test test-steps lint publish test-matrix sizes bench wheelhouse sbom check-pair lock check-lock upgrade engine emulation bases venv clean
+.PHONY: build native-build test test-steps lint publish release-matrix release-leg release-merge test-matrix sizes bench wheelhouse sbom check-pair lock check-lock upgrade engine emulation bases venv clean
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then every platform, the engine's cached.
@@ -178,6 +194,23 @@ publish: venv
 	scripts/ensure-oras.sh
 	$(VENV)/bin/python -m python_deps publish $(REGISTRY)
 
+# The release, fanned out over runners (docs/release.md). The matrix needs bake alone. A leg
+# builds and tests on the bases already made (the workflow runs make bases BASE_TARGETS=... as
+# root first), then pushes by digest; the merge copies by digest and tags. --group is bake's.
+release-matrix: venv
+	@$(VENV)/bin/python -m python_deps release matrix --group "$(RELEASE_GROUP)"
+
+release-leg: venv
+	@test -n "$(CELL)" -a -n "$(PLATFORM)" || { echo "make release-leg: set CELL and PLATFORM, e.g. make release-leg CELL=spark-4.0-python-3.11 PLATFORM=linux/arm64 STAGING=ghcr.io/acme/staging/" >&2; exit 2; }
+	scripts/ensure-emulation.sh $(PLATFORM)
+	$(if $(STAGING),scripts/ensure-oras.sh)
+	$(VENV)/bin/python -m python_deps release leg --cell $(CELL) --platform $(PLATFORM) --kind $(LEG_KIND) --group "$(RELEASE_GROUP)" --staging "$(STAGING)" --records $(RELEASE_RECORDS) --pytest-args "$(LEG_PYTEST_ARGS)"
+
+release-merge: venv
+	@test -n "$(STAGING)" -a -n "$(REGISTRY)" || { echo "make release-merge: set STAGING and REGISTRY, e.g. make release-merge STAGING=ghcr.io/acme/staging/ REGISTRY=ghcr.io/acme/" >&2; exit 2; }
+	scripts/ensure-oras.sh
+	$(VENV)/bin/python -m python_deps release merge --group "$(RELEASE_GROUP)" --staging "$(STAGING)" --production "$(REGISTRY)" --records $(RELEASE_RECORDS)
+
 # Every cell of the matrix group (each Spark line on each Python with a base here), one at a
 # time: build, the tests of its images (marker cell), then its images are removed. Per cell:
 # passed, failed, skipped and wall time, in reports/matrix.json. A gpu image is about 6 GB; the
@@ -229,7 +262,7 @@ emulation: engine
 # registry lookup failure, this one says what to do.
 bases: emulation
 	$(MAKE) --no-print-directory $(ROOTFS)
-	docker buildx bake --progress=quiet $(BAKE_FLAGS) bases
+	docker buildx bake --progress=quiet $(BAKE_FLAGS) $(BASE_TARGETS)
 	@scripts/check-bases.sh $(BAKE_GROUP)
 
 venv: $(VENV)/.installed

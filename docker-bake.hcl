@@ -264,6 +264,18 @@ function "hermetic_bases" {
   ]
 }
 
+# The bases of the Pythons no Debian suite carries, for the release's legs (python -m python_deps
+# release): the official images, which a leg pulls. Renovate pins and bumps their digests
+# (.github/renovate.json5); none can be looked up from a machine without a registry. A local
+# build of those cells names its base in BASE_IMAGES.
+function "release_bases" {
+  params = []
+  result = [
+    { python = "3.10", image = "python:3.10-slim-bookworm" },
+    { python = "3.12", image = "python:3.12-slim-bookworm" },
+  ]
+}
+
 # The image a hermetic base is tagged, and the cells of its Python build on.
 function "hermetic_base_tag" {
   params = [python]

@@ -8,6 +8,7 @@ sbom         the licences the SBOMs of a folder declare, after `docker buildx ba
 publish      push the images a green make test tested, by digest (make publish)
 test-matrix  build and test every cell of the matrix group, one at a time (make test-matrix)
 pair         whether a driver image and an executor image can run one Spark job (make check-pair)
+release      the release's legs, one leg, or the merge (make release-matrix, -leg, -merge)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ COMMANDS = {
     "publish": "python_deps.publish",
     "test-matrix": "python_deps.test_matrix",
     "pair": "python_deps.labels",
+    "release": "python_deps.release",
 }
 
 

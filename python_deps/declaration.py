@@ -53,6 +53,7 @@ class Declaration:
     spark_lines: dict[str, SparkLine]
     variants: dict[str, VariantKind]  # by image
     hermetic_bases: tuple[HermeticBase, ...]
+    release_bases: dict[str, str]  # Python: the image its release legs build on
     architectures: dict[str, str]  # arch: wheel platform tag
     default_cell: tuple[str, str]  # (Spark line, Python)
 
@@ -132,6 +133,7 @@ def declaration() -> Declaration:
         spark_lines=lines,
         variants=variants,
         hermetic_bases=tuple(HermeticBase(**base) for base in result("hermetic_bases")),
+        release_bases={base["python"]: base["image"] for base in result("release_bases")},
         architectures=result("architectures"),
         default_cell=(
             literal(block(variables, "SPARK_VERSION")["default"]),

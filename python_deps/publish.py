@@ -187,11 +187,13 @@ def push(local: str, remote: str, digest: str, registry: str) -> None:
 
 
 def oras(*arguments: str, registry: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """oras against the registry: plain HTTP for one on loopback, as docker treats it."""
+    """oras against the registry: plain HTTP for one on loopback, as docker treats it (oras cp
+    within one registry, or from a layout on disk)."""
     loopback = re.match(r"(localhost|127\.[0-9.]+)(:|$)", registry_host(registry))
     command, *rest = arguments
+    plain_http = ["--from-plain-http", "--to-plain-http"] if command == "cp" else ["--plain-http"]
     return subprocess.run(
-        ["oras", command, *(["--plain-http"] if loopback else []), *rest],
+        ["oras", command, *(plain_http if loopback else []), *rest],
         capture_output=True,
         text=True,
         cwd=cwd,

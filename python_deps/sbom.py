@@ -7,24 +7,29 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from python_deps import REPORTS, ROOT
+from python_deps import ROOT
 from python_deps.bake import bake_command, build_environment
 from python_deps.matrix import Variant, normalize
 
-# The SBOMs of a green run's images, which `python -m python_deps publish` attaches to them in
-# the registry.
-TESTED_SBOMS = REPORTS / "sbom-tested"
 
-
-def bake_sboms(variants: list[Variant], folder: Path) -> dict:
-    """Bake the SBOM target of each variant into folder, for the platforms it is built for: each
-    file by target and platform, or the error."""
+def bake_sboms(
+    variants: list[Variant], folder: Path, environment: dict[str, str] | None = None
+) -> dict:
+    """Bake the SBOM target of each variant into folder, for the platforms it is built for, with
+    bake's environment (this process's by default): each file by target and platform, or the
+    error."""
     targets = [f"{variant.target}-sbom" for variant in variants]
+    environment = {**(environment or build_environment()), "SBOM_DIR": str(folder)}
     # Bake allows a write only under a folder that exists.
     folder.mkdir(parents=True, exist_ok=True)
     baked = subprocess.run(
-        bake_command("--progress=plain", f"--allow=fs.write={folder}", *targets),
-        env={**build_environment(), "SBOM_DIR": str(folder)},
+        bake_command(
+            "--progress=plain",
+            f"--allow=fs.write={folder}",
+            *targets,
+            environment=environment,
+        ),
+        env=environment,
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -37,7 +37,7 @@ from python_deps.bake import (
 from python_deps.declaration import declaration
 from python_deps.layers import Layer, read_layers
 from python_deps.matrix import Variant, engine_arch, variants
-from python_deps.sbom import TESTED_SBOMS, bake_sboms, keep_sboms
+from python_deps.sbom import bake_sboms, keep_sboms
 from tests.utils.containers import probe_gpu, run_in, start_postgres
 from tests.utils.harness import (
     BAKE_FILES,
@@ -100,6 +100,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: builds images of its own, minutes each (CI runs them too)"
     )
+    config.addinivalue_line(
+        "markers",
+        "release: of the cell tests, those of what a release publishes (the labels); a release"
+        " leg runs them with the others",
+    )
     if config.option.help or config.option.markers:
         return
     if is_controller(config):
@@ -138,7 +143,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         images = keep_sboms(
             result["variant_images"],
             json.loads(sboms.read_text()).get("files", {}) if sboms.exists() else {},
-            TESTED_SBOMS,
+            # Beside the record: reports/sbom-tested for make test's, a leg's own for a leg's.
+            record.parent / "sbom-tested",
         )
         record.write_text(
             json.dumps({"revision": os.environ.get("REVISION", ""), "images": images}, indent=2)

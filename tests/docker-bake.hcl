@@ -12,7 +12,9 @@ target "test" {
   target      = variant.stage == "iceberg" ? "with-object-store" : "runtime"
   secret      = build_secrets()
   args        = { JAVA_VERSIONS = join(" ", spark_lines()[cell.spark].java) }
-  tags        = ["spark-k8s-${variant.image}-test:${cell_tag(cell)}"]
+  # TAG, where set, as the variants': a build under a tag of its own (a release leg's) leaves
+  # the others' test images alone.
+  tags        = ["spark-k8s-${variant.image}-test:${TAG != "" ? TAG : cell_tag(cell)}"]
   # The variants' compression: layers they share are their blobs, not converted ones.
   output      = [image_output()]
   matrix = {

@@ -3,8 +3,14 @@
 import hashlib
 import os
 
+import pytest
+
 from python_deps import DEPS_DIR
 from python_deps.labels import image_labels
+
+# What a release publishes the images by: every release leg runs these, so do its tests in the
+# suite (tests/release/test_release.py).
+pytestmark = pytest.mark.release
 
 OCI = "org.opencontainers.image"
 

@@ -1,0 +1,593 @@
+"""The release, fanned out: one leg per cell and platform, each on a machine of that platform,
+then one merge from the legs' records alone.
+
+    python -m python_deps release matrix [--group offered]
+        the legs, as the GitHub Actions matrix (JSON): one per cell and platform of the group's
+        images, and one per cell and platform of its gpu images where RAPIDS has wheels (a gpu
+        lock), each with its runner and base
+    python -m python_deps release leg --cell CELL --platform PLATFORM [--kind images|gpu]
+                                      [--staging PREFIX] [--records DIR] [--pytest-args ARGS]
+        builds the leg's images for that platform, tests them, and pushes the tested bytes by
+        digest only (no tag) to the staging prefix, each platform's SBOM attached as a referrer;
+        writes DIR/LEG.json, the record the merge reads, whatever the result
+    python -m python_deps release merge --staging PREFIX --production PREFIX [--records DIR]
+                                        [--group offered]
+        per image and cell, one index of the legs' tested manifests in the production
+        repository, or nothing for a cell whose legs are not all there and green; tags: the
+        cell's moving ones (and latest) and an immutable one per commit, never moved
+
+Both the leg and the merge only copy by digest (oras, buildx imagetools): nothing is rebuilt
+between a test and a tag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_deps import REPORTS, ROOT
+from python_deps.bake import build_environment, definition
+from python_deps.declaration import declaration
+from python_deps.matrix import lock_folder, variants
+from python_deps.publish import SBOM_TYPE, Refusal, docker, oras, revision
+from python_deps.sbom import bake_sboms
+from python_deps.test_matrix import counts
+
+# The runners of each architecture's legs: GitHub-hosted, native; a stage that needs a device, a
+# self-hosted runner with one (the labels are in .github/actionlint.yaml).
+RUNNERS = {"amd64": "ubuntu-24.04", "arm64": "ubuntu-24.04-arm"}
+DEVICE_STAGES = {"gpu"}
+DEVICE_RUNNERS = {
+    "amd64": ["self-hosted", "linux", "x64", "gpu"],
+    "arm64": ["self-hosted", "linux", "ARM64", "gpu"],
+}
+RELEASE = REPORTS / "release"
+LEG_PYTEST_ARGS = "-n auto --dist worksteal -m cell"
+ATTESTATION = "attestation-manifest"
+# The bake variables a leg sets (leg_environment).
+LEG_VARIABLES = ("PLATFORMS", "PLATFORM_PROFILE", "TAG", "REVISION", "BASE_IMAGES")
+
+
+@dataclass(frozen=True)
+class Leg:
+    spark: str
+    python: str
+    platform: str
+    kind: str  # "images", or "gpu": the images that need a device, on a runner with one
+    targets: tuple[str, ...]  # what it builds and tests
+    released: tuple[str, ...]  # the targets of those it pushes
+    variants: tuple[str, ...]  # the images of its targets
+    base: str  # the image its cell builds on: a hermetic base (make bases) or a release base
+
+    @property
+    def cell(self) -> str:
+        return f"spark-{self.spark}-python-{self.python}"
+
+    @property
+    def arch(self) -> str:
+        return self.platform.removeprefix("linux/")
+
+    @property
+    def name(self) -> str:
+        suffix = "-gpu" if self.kind == "gpu" else ""
+        return f"{self.cell}-{self.platform.replace('/', '-')}{suffix}"
+
+    @property
+    def hermetic(self) -> bool:
+        return any(base.python == self.python for base in declaration().hermetic_bases)
+
+    def matrix_entry(self) -> dict:
+        return {
+            "leg": self.name,
+            "cell": self.cell,
+            "platform": self.platform,
+            "kind": self.kind,
+            "variants": " ".join(self.variants),
+            "runner": (DEVICE_RUNNERS if self.kind == "gpu" else RUNNERS)[self.arch],
+            "base": self.base,
+            "base_targets": f"python-base-py{self.python.replace('.', '')}"
+            if self.hermetic
+            else "",
+        }
+
+
+def legs(groups: list[str]) -> list[Leg]:
+    """The legs of these bake groups' images, cell by cell in the declaration's order."""
+    targets = definition(tuple(groups))["target"]
+    kinds = {kind.stage: kind for kind in declaration().variants.values()}
+    by_cell: dict[tuple[str, str], dict[str, str]] = {}  # {image: target}
+    bases: dict[str, str] = dict(declaration().release_bases)
+    for name, target in targets.items():
+        if target.get("target") in kinds:
+            cell = (target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
+            by_cell.setdefault(cell, {})[kinds[target["target"]].image] = name
+            bases[cell[1]] = target["args"]["BASE_IMAGE"] or bases.get(cell[1], "")
+    result = []
+    for spark, python in declaration().cells():
+        # In the declaration's order of the variants.
+        built = {
+            image: by_cell[spark, python][image]
+            for image in declaration().variants
+            if image in by_cell.get((spark, python), {})
+        }
+        plain = {
+            image: name
+            for image, name in built.items()
+            if declaration().variants[image].stage not in DEVICE_STAGES
+        }
+        for arch in declaration().architectures:
+            platform = f"linux/{arch}"
+            if plain:
+                names = tuple(plain.values())
+                result.append(
+                    Leg(
+                        spark, python, platform, "images", names, names, tuple(plain), bases[python]
+                    )
+                )
+            for image, name in built.items():
+                kind = declaration().variants[image]
+                # Where RAPIDS has no wheels for a cell and architecture, it has no lock.
+                if (
+                    kind.stage not in DEVICE_STAGES
+                    or not (lock_folder(spark, python, arch) / f"{kind.requirements}.txt").is_file()
+                ):
+                    continue
+                # Its lineage is built and tested with it, and released by the images' leg.
+                lineage = [parent.image for parent in declaration().lineage(image)]
+                result.append(
+                    Leg(
+                        spark,
+                        python,
+                        platform,
+                        "gpu",
+                        tuple(f"{parent}-{name.removeprefix(image + '-')}" for parent in lineage),
+                        (name,),
+                        tuple(lineage),
+                        bases[python],
+                    )
+                )
+    return result
+
+
+def find_leg(groups: list[str], cell: str, platform: str, kind: str) -> Leg:
+    offered = legs(groups)
+    for leg in offered:
+        if (leg.cell, leg.platform, leg.kind) == (cell, platform, kind):
+            return leg
+    raise Refusal(
+        f"no {kind} leg {cell} {platform} in {' '.join(groups)}: cells"
+        f" {', '.join(sorted({leg.cell for leg in offered}))}; platforms"
+        f" {', '.join(sorted({leg.platform for leg in offered}))}"
+    )
+
+
+# --- a leg -----------------------------------------------------------------------------------
+
+
+def leg_environment(leg: Leg, release_revision: str) -> dict[str, str]:
+    """The leg's bake and test environment: its targets for its platform alone, under a tag of
+    its own (its images never replace another build's tags), on its base."""
+    environment = {
+        **build_environment(),
+        "BAKE_GROUP": " ".join(leg.targets),
+        "PLATFORMS": leg.platform,
+        "PLATFORM_PROFILE": "local",
+        "TAG": f"leg-{leg.name}",
+        "REVISION": release_revision,
+        "BASE_IMAGES": os.environ.get("BASE_IMAGES", ""),
+    }
+    if not leg.hermetic:
+        bases = [pair for pair in os.environ.get("BASE_IMAGES", "").split(",") if pair]
+        if not any(pair.split("=", 1)[0] == leg.python for pair in bases):
+            bases.append(f"{leg.python}={leg.base}")
+        environment["BASE_IMAGES"] = ",".join(bases)
+    return environment
+
+
+def tested_index(tar: Path, digest: str, platform: str) -> tuple[str, str]:
+    """(platform manifest, provenance) of a saved image whose index must be the tested one, with
+    one platform, the leg's, and its provenance attestation."""
+    with tarfile.open(tar) as saved:
+        top = json.load(saved.extractfile("index.json"))
+        held = top["manifests"][0]["digest"]
+        if held != digest:
+            raise Refusal(f"the engine holds {held}, the tests tested {digest}")
+        index = json.load(saved.extractfile(f"blobs/sha256/{digest.split(':', 1)[1]}"))
+    images = [m for m in index["manifests"] if m.get("platform", {}).get("os") != "unknown"]
+    found = [f"{m['platform']['os']}/{m['platform']['architecture']}" for m in images]
+    if found != [platform]:
+        raise Refusal(f"the image holds {', '.join(found) or 'no platform'}, not {platform} alone")
+    manifest = images[0]["digest"]
+    provenance = [
+        m["digest"]
+        for m in index["manifests"]
+        if m.get("annotations", {}).get("vnd.docker.reference.type") == ATTESTATION
+        and m["annotations"].get("vnd.docker.reference.digest") == manifest
+    ]
+    if not provenance:
+        raise Refusal(f"the image of {platform} has no provenance attestation")
+    return manifest, provenance[0]
+
+
+def stage_image(image: dict, leg: Leg, staging: str, work: Path) -> dict:
+    """Push one tested image by digest to staging, from the engine's own bytes (docker save, oras
+    cp: no tag anywhere), and attach its SBOM to its platform's manifest."""
+    name = image["tags"][0].split("/")[-1].split(":")[0]
+    tar = work / f"{image['target']}.tar"
+    try:
+        saved = docker("save", "--output", str(tar), image["tags"][0])
+        if saved.returncode != 0:
+            raise Refusal(f"docker save {image['tags'][0]} failed: {saved.stderr.strip()}")
+        try:
+            manifest, provenance = tested_index(tar, image["digest"], leg.platform)
+        except Refusal as refusal:
+            raise Refusal(f"{image['tags'][0]}: {refusal}; nothing of it was pushed") from None
+        repository = f"{staging}{name}"
+        copied = oras(
+            "cp",
+            "--from-oci-layout",
+            f"{tar}@{image['digest']}",
+            f"{repository}@{image['digest']}",
+            registry=staging,
+        )
+        if copied.returncode != 0:
+            raise Refusal(f"pushing {repository}@{image['digest']} failed: {last_line(copied)}")
+    finally:
+        tar.unlink(missing_ok=True)
+    sbom = Path(image["sboms"][leg.platform])
+    subject = f"{repository}@{manifest}"
+    referrer = sbom_referrer(subject, staging)
+    if not referrer:
+        attached = oras(
+            "attach",
+            "--format",
+            "json",
+            "--artifact-type",
+            SBOM_TYPE,
+            subject,
+            f"{sbom.name}:{SBOM_TYPE}",
+            registry=staging,
+            cwd=sbom.parent,
+        )
+        if attached.returncode != 0:
+            raise Refusal(f"attaching the SBOM to {subject} failed: {last_line(attached)}")
+        referrer = json.loads(attached.stdout)["digest"]
+    print(f"release-leg: {leg.name}: {repository}@{image['digest']}")
+    print(f"release-leg: {leg.name}:   {leg.platform} {manifest}, provenance {provenance}")
+    print(f"release-leg: {leg.name}:   SBOM {repository}@{referrer}")
+    return {
+        "image": name,
+        "target": image["target"],
+        "index": image["digest"],
+        "manifest": manifest,
+        "provenance": provenance,
+        "sbom": referrer,
+    }
+
+
+def sbom_referrer(subject: str, registry: str) -> str | None:
+    found = oras(
+        "discover", "--format", "json", "--artifact-type", SBOM_TYPE, subject, registry=registry
+    )
+    referrers = json.loads(found.stdout).get("referrers") if found.returncode == 0 else None
+    return referrers[0]["digest"] if referrers else None
+
+
+def last_line(result: subprocess.CompletedProcess) -> str:
+    return ((result.stderr or "").strip() or (result.stdout or "").strip() or "no output").split(
+        "\n"
+    )[-1]
+
+
+def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
+    release_revision = revision()
+    if not release_revision or release_revision.endswith("-dirty"):
+        raise Refusal(
+            f"the tree is at {release_revision or 'no revision'}: a release is of a commit;"
+            " commit or stash the changes, then run the leg again"
+        )
+    work = RELEASE / "work" / leg.name
+    work.mkdir(parents=True, exist_ok=True)
+    records.mkdir(parents=True, exist_ok=True)
+    record = {
+        "leg": leg.name,
+        "cell": leg.cell,
+        "platform": leg.platform,
+        "kind": leg.kind,
+        "revision": release_revision,
+        "staging": staging,
+        "result": "failed",
+        "images": [],
+    }
+    tested, junit = work / "tested.json", work / "junit.xml"
+    tested.unlink(missing_ok=True)
+    arguments = [
+        *shlex.split(pytest_args),
+        *(["--require-gpu"] if leg.kind == "gpu" else []),
+        f"--junitxml={junit}",
+        f"--record-tested={tested}",
+    ]
+    print(f"release-leg: {leg.name}: testing {' '.join(leg.targets)} for {leg.platform}")
+    environment = leg_environment(leg, release_revision)
+    ran = subprocess.run([sys.executable, "-m", "pytest", *arguments], cwd=ROOT, env=environment)
+    if junit.exists():
+        record["tests"] = counts(junit)
+    try:
+        if ran.returncode != 0 or not tested.exists():
+            tests = ", ".join(f"{n} {outcome}" for outcome, n in record.get("tests", {}).items())
+            raise Refusal(
+                f"its tests failed (pytest exit {ran.returncode}: {tests or 'no report'}),"
+                " nothing pushed"
+            )
+        images = [
+            image
+            for image in with_sboms(
+                json.loads(tested.read_text())["images"], leg, environment, work
+            )
+            if image["target"] in leg.released
+        ]
+        if staging:
+            record["images"] = [stage_image(image, leg, staging, work) for image in images]
+        else:
+            print(f"release-leg: {leg.name}: passed; no STAGING, nothing pushed")
+        record["result"] = "passed"
+    except Refusal as refusal:
+        record.update(images=[], error=str(refusal))
+        raise
+    finally:
+        (records / f"{leg.name}.json").write_text(json.dumps(record, indent=2) + "\n")
+    return 0
+
+
+def with_sboms(images: list[dict], leg: Leg, environment: dict[str, str], work: Path) -> list[dict]:
+    """The tested images, each with its SBOM for the leg's platform: the one its tests checked,
+    else baked now from the same build (a leg whose tests leave out test_sbom)."""
+    missing = {image["target"] for image in images if leg.platform not in image.get("sboms", {})}
+    if not missing:
+        return images
+    selected = [
+        variant
+        for variant in variants(list(leg.targets), **{k: environment[k] for k in LEG_VARIABLES})
+        if variant.target in missing
+    ]
+    baked = bake_sboms(selected, work / "sbom", environment)
+    if "error" in baked:
+        raise Refusal(f"the SBOMs of the tested images: {baked['error'].splitlines()[0]}")
+    return [
+        {**image, "sboms": baked["files"][image["target"]]} if image["target"] in missing else image
+        for image in images
+    ]
+
+
+# --- the merge -------------------------------------------------------------------------------
+
+
+def index_at(reference: str) -> tuple[str, dict[str, str]] | None:
+    """(digest, {platform: manifest}) of the index a reference names, or None where it names
+    nothing."""
+    raw = docker("buildx", "imagetools", "inspect", "--raw", reference)
+    if raw.returncode != 0:
+        if "not found" in raw.stderr.lower() or "unknown" in raw.stderr.lower():
+            return None
+        raise Refusal(f"reading {reference} failed: {last_line(raw)}")
+    index = json.loads(raw.stdout)
+    platforms = {
+        f"{m['platform']['os']}/{m['platform']['architecture']}": m["digest"]
+        for m in index.get("manifests", [])
+        if m.get("platform", {}).get("os") != "unknown"
+    }
+    return f"sha256:{hashlib.sha256(raw.stdout.encode()).hexdigest()}", platforms
+
+
+def created(reference: str) -> str:
+    """The images' creation time (their commit's, the label), of a platform of an index."""
+    inspected = docker("buildx", "imagetools", "inspect", "--format", "{{json .Image}}", reference)
+    images = json.loads(inspected.stdout) if inspected.returncode == 0 else {}
+    config = next(iter(images.values()), {}) if "config" not in images else images
+    return (config.get("config", {}).get("Labels") or {}).get(
+        "org.opencontainers.image.created", ""
+    )
+
+
+def moving_tags(target: str) -> list[str]:
+    """The tags a cell's image moves to each release, as docker-bake.hcl names them."""
+    tags = definition((target,), variables=(("REGISTRY", ""), ("TAG", "")))["target"][target][
+        "tags"
+    ]
+    return [tag.split(":")[-1] for tag in tags]
+
+
+def promote(
+    target: str, cell: str, entries: list[dict], staging: str, production: str, commit: str
+) -> dict:
+    """The legs' tested manifests of one image and cell as one index in production: copied by
+    digest with their referrers, indexed under the immutable tag, then the moving tags."""
+    name = entries[0]["image"]
+    source, repository = f"{staging}{name}", f"{production}{name}"
+    immutable = f"{cell}-{commit}"
+    expected = {entry["platform"]: entry["manifest"] for entry in entries}
+    existing = index_at(f"{repository}:{immutable}")
+    if existing:
+        digest = existing[0]
+        print(
+            f"release-merge: {repository}:{immutable} is already {digest}: released before,"
+            " an immutable tag is never moved"
+        )
+    else:
+        for entry in entries:
+            # The leg's index, its manifest, provenance and SBOM referrer, by digest.
+            copied = oras(
+                "cp",
+                "--recursive",
+                f"{source}@{entry['index']}",
+                f"{repository}@{entry['index']}",
+                registry=production,
+            )
+            if copied.returncode != 0:
+                raise Refusal(f"copying {source}@{entry['index']} failed: {last_line(copied)}")
+            print(f"release-merge: {repository}@{entry['index']} ({entry['platform']}) copied")
+        created_index = docker(
+            "buildx",
+            "imagetools",
+            "create",
+            "--tag",
+            f"{repository}:{immutable}",
+            *(f"{repository}@{entry['index']}" for entry in entries),
+        )
+        if created_index.returncode != 0:
+            raise Refusal(f"indexing {repository}:{immutable} failed: {last_line(created_index)}")
+        existing = index_at(f"{repository}:{immutable}")
+        if not existing or existing[1] != expected:
+            listed = existing[1] if existing else {}
+            raise Refusal(f"{repository}:{immutable} lists {listed}, not the legs' {expected}")
+        digest = existing[0]
+        print(f"release-merge: {repository}:{immutable} = {digest}")
+    platforms = existing[1]
+    for platform, manifest in sorted(platforms.items()):
+        print(f"release-merge:   {platform} {manifest}")
+    ours = created(f"{repository}@{digest}")
+    for tag in moving_tags(target):
+        current = index_at(f"{repository}:{tag}")
+        if current and current[0] == digest:
+            continue
+        if current and created(f"{repository}:{tag}") > ours:
+            print(f"release-merge: {repository}:{tag} left at {current[0]}, a later commit's")
+            continue
+        tagged = oras("tag", f"{repository}@{digest}", tag, registry=production)
+        if tagged.returncode != 0:
+            raise Refusal(f"tagging {repository}:{tag} failed: {last_line(tagged)}")
+        print(f"release-merge: {repository}:{tag} -> {digest}")
+    return {
+        "image": name,
+        "cell": cell,
+        "reference": f"{repository}@{digest}",
+        "tags": [immutable, *moving_tags(target)],
+        "platforms": platforms,
+        # What production holds, which a release before this one may have put there.
+        "sboms": {
+            platform: f"{repository}@{sbom_referrer(f'{repository}@{manifest}', production)}"
+            for platform, manifest in platforms.items()
+        },
+    }
+
+
+def refusals(cell_legs: list[Leg], records: dict[str, dict], staging: str) -> list[str]:
+    problems = []
+    for leg in cell_legs:
+        record = records.get(leg.name)
+        if not record:
+            problems.append(f"leg {leg.name} has no record (it did not run, or its record is lost)")
+        elif record["result"] != "passed":
+            problems.append(f"leg {leg.name} failed ({record.get('error', 'no reason recorded')})")
+        elif record["staging"] != staging or not record["images"]:
+            problems.append(f"leg {leg.name} pushed nothing to {staging}")
+    return problems
+
+
+def save_sboms(promoted: dict, folder: Path) -> None:
+    """The promoted SBOMs as files, for scanners (the workflow's grype)."""
+    for platform, reference in promoted["sboms"].items():
+        out = folder / promoted["image"] / promoted["cell"] / platform.replace("/", "_")
+        out.mkdir(parents=True, exist_ok=True)
+        pulled = oras("pull", "--output", str(out), reference, registry=reference)
+        if pulled.returncode != 0:
+            raise Refusal(f"pulling the SBOM {reference} failed: {last_line(pulled)}")
+
+
+def merge(groups: list[str], records_dir: Path, staging: str, production: str) -> int:
+    records = {
+        record["leg"]: record
+        for record in (json.loads(path.read_text()) for path in sorted(records_dir.glob("*.json")))
+    }
+    revisions = {record["revision"] for record in records.values()}
+    if len(revisions) != 1:
+        raise Refusal(
+            f"the records in {records_dir} are of {len(revisions)} revisions"
+            f" ({', '.join(sorted(revisions)) or 'none'}): a release merges the legs of one commit"
+        )
+    commit = revisions.pop()[:12]
+    by_cell: dict[str, list[Leg]] = {}
+    for leg in legs(groups):
+        by_cell.setdefault(leg.cell, []).append(leg)
+    promoted, refused = [], 0
+    for cell, cell_legs in by_cell.items():
+        problems = refusals(cell_legs, records, staging)
+        if problems:
+            refused += 1
+            print(
+                f"release-merge: {cell}: not released, nothing tagged: {'; '.join(problems)}",
+                file=sys.stderr,
+            )
+            continue
+        # In the order the legs build them: the declaration's.
+        images: dict[str, list[dict]] = {target: [] for leg in cell_legs for target in leg.released}
+        for leg in cell_legs:
+            for entry in records[leg.name]["images"]:
+                images[entry["target"]].append({**entry, "platform": leg.platform})
+        for target, entries in images.items():
+            promoted.append(promote(target, cell, entries, staging, production, commit))
+    RELEASE.mkdir(parents=True, exist_ok=True)
+    (RELEASE / "promoted.json").write_text(json.dumps(promoted, indent=2) + "\n")
+    for image in promoted:
+        save_sboms(image, RELEASE / "sboms")
+    return 1 if refused else 0
+
+
+def prefix(value: str) -> str:
+    return value if not value or value.endswith("/") else f"{value}/"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m python_deps release", description=__doc__.splitlines()[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    matrix = commands.add_parser("matrix", help="the legs, as a GitHub Actions matrix (JSON)")
+    leg = commands.add_parser("leg", help="build, test and stage one leg")
+    merged = commands.add_parser("merge", help="index, promote and tag from the legs' records")
+    for command in (matrix, merged):
+        command.add_argument(
+            "--group", default="offered", help="bake groups whose cells are released"
+        )
+    for command in (leg, merged):
+        command.add_argument(
+            "--records", type=Path, default=RELEASE / "legs", help="the legs' records"
+        )
+        command.add_argument(
+            "--staging",
+            default="",
+            help="prefix of the staging repositories, e.g. ghcr.io/acme/staging/",
+        )
+    leg.add_argument("--cell", required=True, help="e.g. spark-4.0-python-3.11")
+    leg.add_argument("--platform", required=True, help="e.g. linux/arm64")
+    leg.add_argument("--kind", default="images", choices=["images", "gpu"])
+    leg.add_argument("--group", default="offered")
+    leg.add_argument("--pytest-args", default=LEG_PYTEST_ARGS, help="what the leg's tests are")
+    merged.add_argument("--production", required=True, help="e.g. ghcr.io/acme/")
+    options = parser.parse_args(argv)
+    groups = options.group.split()
+    try:
+        if options.command == "matrix":
+            print(json.dumps([leg.matrix_entry() for leg in legs(groups)]))
+            return 0
+        if options.command == "leg":
+            found = find_leg(groups, options.cell, options.platform, options.kind)
+            return run_leg(found, prefix(options.staging), options.records, options.pytest_args)
+        if not options.staging:
+            raise Refusal("set STAGING, the prefix the legs pushed to")
+        return merge(groups, options.records, prefix(options.staging), prefix(options.production))
+    except Refusal as refusal:
+        print(f"release-{options.command}: error: {refusal}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
