@@ -200,6 +200,44 @@ def oras(*arguments: str, registry: str, cwd: Path | None = None) -> subprocess.
     )
 
 
+def last_line(result: subprocess.CompletedProcess) -> str:
+    """A tool's last word: its error's last line, else its output's."""
+    return ((result.stderr or "").strip() or (result.stdout or "").strip() or "no output").split(
+        "\n"
+    )[-1]
+
+
+def sbom_referrer(subject: str, registry: str) -> str | None:
+    """The digest of the CycloneDX SBOM a manifest has as its referrer, or None."""
+    found = oras(
+        "discover", "--format", "json", "--artifact-type", SBOM_TYPE, subject, registry=registry
+    )
+    referrers = json.loads(found.stdout).get("referrers") if found.returncode == 0 else None
+    return referrers[0]["digest"] if referrers else None
+
+
+def attach_sbom(subject: str, sbom: Path, registry: str) -> str:
+    """The digest of the subject's SBOM referrer: the one it has, else this SBOM, attached now (a
+    run cut off between a push and its attachments finishes them when run again)."""
+    found = sbom_referrer(subject, registry)
+    if found:
+        return found
+    attached = oras(
+        "attach",
+        "--format",
+        "json",
+        "--artifact-type",
+        SBOM_TYPE,
+        subject,
+        f"{sbom.name}:{SBOM_TYPE}",
+        registry=registry,
+        cwd=sbom.parent,
+    )
+    if attached.returncode != 0:
+        raise Refusal(f"attaching the SBOM to {subject} failed ({last_line(attached)})")
+    return json.loads(attached.stdout)["digest"]
+
+
 def attach_sboms(remote: str, image: dict, registry: str) -> None:
     """Each platform manifest of the pushed index gets its tested SBOM as a referrer, unless it
     has one already."""
@@ -225,30 +263,13 @@ def attach_sboms(remote: str, image: dict, registry: str) -> None:
                 " run make test again, then publish"
             )
         subject = f"{repository}@{entry['digest']}"
-        found = oras(
-            "discover", "--format", "json", "--artifact-type", SBOM_TYPE, subject, registry=registry
-        )
-        if found.returncode == 0 and json.loads(found.stdout).get("referrers"):
-            continue
-        sbom = ROOT / image["sboms"][platform]
-        attached = oras(
-            "attach",
-            "--artifact-type",
-            SBOM_TYPE,
-            subject,
-            f"{sbom.name}:{SBOM_TYPE}",
-            registry=registry,
-            cwd=sbom.parent,
-        )
-        if attached.returncode != 0:
-            last = (attached.stderr.strip() or attached.stdout.strip() or "no output").splitlines()[
-                -1
-            ]
+        try:
+            attach_sbom(subject, ROOT / image["sboms"][platform], registry)
+        except Refusal as refusal:
             raise Refusal(
-                f"attaching the SBOM of {remote} ({platform}) failed ({last}):"
-                " the image is pushed; run again to attach it"
-            )
-        print(f"publish: {subject} <- SBOM {image['sboms'][platform]}")
+                f"{refusal}: the image {remote} ({platform}) is pushed; run again to attach it"
+            ) from None
+        print(f"publish: {subject} has the SBOM {image['sboms'][platform]}")
 
 
 def main(argv: list[str] | None = None) -> int:

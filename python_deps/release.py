@@ -37,7 +37,15 @@ from python_deps import REPORTS, ROOT
 from python_deps.bake import build_environment, definition
 from python_deps.declaration import declaration
 from python_deps.matrix import lock_folder, variants
-from python_deps.publish import SBOM_TYPE, Refusal, docker, oras, revision
+from python_deps.publish import (
+    Refusal,
+    attach_sbom,
+    docker,
+    last_line,
+    oras,
+    revision,
+    sbom_referrer,
+)
 from python_deps.sbom import bake_sboms
 from python_deps.test_matrix import counts
 
@@ -217,6 +225,14 @@ def tested_index(tar: Path, digest: str, platform: str) -> tuple[str, str]:
     return manifest, provenance[0]
 
 
+def copy_by_digest(source: str, repository: str, registry: str, *options: str) -> None:
+    """oras cp of SOURCE@DIGEST to the repository under that digest alone, no tag."""
+    digest = source.rsplit("@", 1)[1]
+    copied = oras("cp", *options, source, f"{repository}@{digest}", registry=registry)
+    if copied.returncode != 0:
+        raise Refusal(f"copying {source} to {repository} failed: {last_line(copied)}")
+
+
 def stage_image(image: dict, leg: Leg, staging: str, work: Path) -> dict:
     """Push one tested image by digest to staging, from the engine's own bytes (docker save, oras
     cp: no tag anywhere), and attach its SBOM to its platform's manifest."""
@@ -231,35 +247,12 @@ def stage_image(image: dict, leg: Leg, staging: str, work: Path) -> dict:
         except Refusal as refusal:
             raise Refusal(f"{image['tags'][0]}: {refusal}; nothing of it was pushed") from None
         repository = f"{staging}{name}"
-        copied = oras(
-            "cp",
-            "--from-oci-layout",
-            f"{tar}@{image['digest']}",
-            f"{repository}@{image['digest']}",
-            registry=staging,
-        )
-        if copied.returncode != 0:
-            raise Refusal(f"pushing {repository}@{image['digest']} failed: {last_line(copied)}")
+        copy_by_digest(f"{tar}@{image['digest']}", repository, staging, "--from-oci-layout")
     finally:
         tar.unlink(missing_ok=True)
-    sbom = Path(image["sboms"][leg.platform])
     subject = f"{repository}@{manifest}"
-    referrer = sbom_referrer(subject, staging)
-    if not referrer:
-        attached = oras(
-            "attach",
-            "--format",
-            "json",
-            "--artifact-type",
-            SBOM_TYPE,
-            subject,
-            f"{sbom.name}:{SBOM_TYPE}",
-            registry=staging,
-            cwd=sbom.parent,
-        )
-        if attached.returncode != 0:
-            raise Refusal(f"attaching the SBOM to {subject} failed: {last_line(attached)}")
-        referrer = json.loads(attached.stdout)["digest"]
+    # with_sboms() gave each image its SBOM for the leg's platform.
+    referrer = attach_sbom(subject, Path(image["sboms"][leg.platform]), staging)
     print(f"release-leg: {leg.name}: {repository}@{image['digest']}")
     print(f"release-leg: {leg.name}:   {leg.platform} {manifest}, provenance {provenance}")
     print(f"release-leg: {leg.name}:   SBOM {repository}@{referrer}")
@@ -271,20 +264,6 @@ def stage_image(image: dict, leg: Leg, staging: str, work: Path) -> dict:
         "provenance": provenance,
         "sbom": referrer,
     }
-
-
-def sbom_referrer(subject: str, registry: str) -> str | None:
-    found = oras(
-        "discover", "--format", "json", "--artifact-type", SBOM_TYPE, subject, registry=registry
-    )
-    referrers = json.loads(found.stdout).get("referrers") if found.returncode == 0 else None
-    return referrers[0]["digest"] if referrers else None
-
-
-def last_line(result: subprocess.CompletedProcess) -> str:
-    return ((result.stderr or "").strip() or (result.stdout or "").strip() or "no output").split(
-        "\n"
-    )[-1]
 
 
 def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
@@ -423,16 +402,8 @@ def promote(
         )
     else:
         for entry in entries:
-            # The leg's index, its manifest, provenance and SBOM referrer, by digest.
-            copied = oras(
-                "cp",
-                "--recursive",
-                f"{source}@{entry['index']}",
-                f"{repository}@{entry['index']}",
-                registry=production,
-            )
-            if copied.returncode != 0:
-                raise Refusal(f"copying {source}@{entry['index']} failed: {last_line(copied)}")
+            # The leg's index, its manifest, provenance and SBOM referrer.
+            copy_by_digest(f"{source}@{entry['index']}", repository, production, "--recursive")
             print(f"release-merge: {repository}@{entry['index']} ({entry['platform']}) copied")
         created_index = docker(
             "buildx",

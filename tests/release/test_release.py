@@ -34,9 +34,13 @@ LOG = ROOT / "reports" / "release-test.log"
 pytestmark = pytest.mark.slow
 
 
+def release_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "python_deps", "release", *arguments]
+
+
 def release(*arguments: str, **environment: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [sys.executable, "-m", "python_deps", "release", *arguments],
+        release_command(*arguments),
         env={**os.environ, "REVISION": REVISION, **environment},
         capture_output=True,
         text=True,
@@ -67,18 +71,13 @@ def leg(platform: str, staging: str, records: Path, tests: str = LEG_TESTS, **en
     )
 
 
+def merge_arguments(staging: str, production: str, records: Path) -> list[str]:
+    return ["merge", "--group", GROUPS, "--staging", staging, "--production", production,
+            "--records", str(records)]  # fmt: skip
+
+
 def merge(staging: str, production: str, records: Path) -> subprocess.CompletedProcess:
-    return release(
-        "merge",
-        "--group",
-        GROUPS,
-        "--staging",
-        staging,
-        "--production",
-        production,
-        "--records",
-        str(records),
-    )
+    return release(*merge_arguments(staging, production, records))
 
 
 def leg_name(platform: str) -> str:
@@ -302,21 +301,7 @@ def check_a_rerun_finishes_an_interrupted_promotion(registry, staging, records, 
     run finishes it, to the same tags and digests as an uninterrupted one."""
     production = f"{registry.address}/prod-interrupted/"
     interrupted = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "python_deps",
-            "release",
-            "merge",
-            "--group",
-            GROUPS,
-            "--staging",
-            staging,
-            "--production",
-            production,
-            "--records",
-            str(records),
-        ],
+        release_command(*merge_arguments(staging, production, records)),
         env={**os.environ, "REVISION": REVISION, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
