@@ -95,18 +95,22 @@ SOURCE_URL     ?= $(shell git remote get-url origin 2>/dev/null)
 # The images' creation time is the commit's: the same commit built twice gives the same images.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
-# The release (python_deps/release.py): the cells RELEASE_GROUP offers, the legs' records, where
-# they push to; LEG_KIND gpu for a cell's images that need a device, LEG_PYTEST_ARGS its tests.
-RELEASE_GROUP   ?= offered
-RELEASE_RECORDS ?= reports/release/legs
+# The release (python_deps/release.py, whose defaults apply where these are empty): the bake
+# groups whose cells are released (offered), the legs' records (reports/release/legs), where
+# they push to; LEG_KIND gpu for a cell's images that need a device, LEG_PYTEST_ARGS its tests
+# (-n auto --dist worksteal -m cell).
+RELEASE_GROUP   ?=
+RELEASE_RECORDS ?=
 STAGING         ?=
 LEG_KIND        ?= images
-LEG_PYTEST_ARGS ?= -n auto --dist worksteal -m cell
+LEG_PYTEST_ARGS ?=
+release_options = $(if $(RELEASE_GROUP),--group "$(RELEASE_GROUP)") $(if $(RELEASE_RECORDS),--records "$(RELEASE_RECORDS)")
 # The hermetic bases make bases builds: all of them, or one's target (python-base-py313), as a
 # release leg needs.
 BASE_TARGETS    ?= bases
 
-export BAKE_GROUP PLATFORM_PROFILE PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH
+# BAKE_FLAGS too: the test harness's bakes and the release legs' add them to their own.
+export BAKE_GROUP PLATFORM_PROFILE PLATFORMS CA_BUNDLE WHEELHOUSE REVISION SOURCE_URL SOURCE_DATE_EPOCH BAKE_FLAGS
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
@@ -198,18 +202,18 @@ publish: venv
 # builds and tests on the bases already made (the workflow runs make bases BASE_TARGETS=... as
 # root first), then pushes by digest; the merge copies by digest and tags. --group is bake's.
 release-matrix: venv
-	@$(VENV)/bin/python -m python_deps release matrix --group "$(RELEASE_GROUP)"
+	@$(VENV)/bin/python -m python_deps release matrix $(if $(RELEASE_GROUP),--group "$(RELEASE_GROUP)")
 
 release-leg: venv
 	@test -n "$(CELL)" -a -n "$(PLATFORM)" || { echo "make release-leg: set CELL and PLATFORM, e.g. make release-leg CELL=spark-4.0-python-3.11 PLATFORM=linux/arm64 STAGING=ghcr.io/acme/staging/" >&2; exit 2; }
 	scripts/ensure-emulation.sh $(PLATFORM)
 	$(if $(STAGING),scripts/ensure-oras.sh)
-	$(VENV)/bin/python -m python_deps release leg --cell $(CELL) --platform $(PLATFORM) --kind $(LEG_KIND) --group "$(RELEASE_GROUP)" --staging "$(STAGING)" --records $(RELEASE_RECORDS) --pytest-args "$(LEG_PYTEST_ARGS)"
+	$(VENV)/bin/python -m python_deps release leg --cell $(CELL) --platform $(PLATFORM) --kind $(LEG_KIND) --staging "$(STAGING)" $(release_options) $(if $(LEG_PYTEST_ARGS),--pytest-args "$(LEG_PYTEST_ARGS)")
 
 release-merge: venv
 	@test -n "$(STAGING)" -a -n "$(REGISTRY)" || { echo "make release-merge: set STAGING and REGISTRY, e.g. make release-merge STAGING=ghcr.io/acme/staging/ REGISTRY=ghcr.io/acme/" >&2; exit 2; }
 	scripts/ensure-oras.sh
-	$(VENV)/bin/python -m python_deps release merge --group "$(RELEASE_GROUP)" --staging "$(STAGING)" --production "$(REGISTRY)" --records $(RELEASE_RECORDS)
+	$(VENV)/bin/python -m python_deps release merge --staging "$(STAGING)" --production "$(REGISTRY)" $(release_options)
 
 # Every cell of the matrix group (each Spark line on each Python with a base here), one at a
 # time: build, the tests of its images (marker cell), then its images are removed. Per cell:
@@ -263,7 +267,7 @@ emulation: engine
 bases: emulation
 	$(MAKE) --no-print-directory $(ROOTFS)
 	docker buildx bake --progress=quiet $(BAKE_FLAGS) $(BASE_TARGETS)
-	@scripts/check-bases.sh $(BAKE_GROUP)
+	@$(if $(filter bases,$(BASE_TARGETS)),scripts/check-bases.sh $(BAKE_GROUP),:)
 
 venv: $(VENV)/.installed
 

@@ -169,7 +169,8 @@ function "cell_refusal" {
 }
 
 # The variants, each an image (spark-k8s-IMAGE) built from one stage of the Dockerfile on its
-# parent's. requirements: the set requirements-NAME.txt beside the Dockerfile, resolved into the
+# parent's. device: its tests need a GPU (a release tests it on a runner with one; `ci` leaves it
+# out). requirements: the set requirements-NAME.txt beside the Dockerfile, resolved into the
 # lock NAME.txt that the stage installs last; layers: locks installed before it in layers of
 # their own, each the closure of the packages named (resolved under NAME.txt). A variant installs
 # its parent's locks, then its own. The tests of a variant's stage (tests/by_variant/STAGE/) run
@@ -182,6 +183,7 @@ function "variants" {
       stage        = "base-deps"
       parent       = ""
       requirements = "base"
+      device       = false
       # The rarest to change first, each under the spec's 500 MB: PySpark moves only with the
       # Spark line, then the dataframe core.
       layers      = [{ lock = "base-spark", packages = ["pyspark"] }, { lock = "base-dataframes", packages = ["pandas", "pyarrow", "numpy"] }]
@@ -192,6 +194,7 @@ function "variants" {
       stage        = "gpu"
       parent       = "python-deps"
       requirements = "gpu"
+      device       = true
       layers       = []
       description  = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
     },
@@ -200,6 +203,7 @@ function "variants" {
       stage        = "iceberg"
       parent       = "python-deps"
       requirements = "iceberg"
+      device       = false
       layers       = []
       description  = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
     },
@@ -568,7 +572,7 @@ group "matrix" {
 # own (make test BAKE_GROUP=gpu-proof, the workflow's gpu jobs), and the middle lines by
 # make test-matrix.
 group "ci" {
-  targets = flatten([for cell in [default_cell(), { spark = "3.5", python = "3.11" }] : [for variant in variants() : target_name(variant, cell) if variant.stage != "gpu"]])
+  targets = flatten([for cell in [default_cell(), { spark = "3.5", python = "3.11" }] : [for variant in variants() : target_name(variant, cell) if !variant.device]])
 }
 
 # The gpu variant of the default cell with the image it is tested against, for a run of its own.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import uuid
@@ -99,13 +100,16 @@ def bake_command(
     environment: Mapping[str, str] | None = None,
 ) -> list[str]:
     """`docker buildx bake` on these bake files, with the --allow flags the environment's CA
-    bundle and wheelhouse need (bake_entitlements), then the arguments."""
+    bundle and wheelhouse need (bake_entitlements) and its BAKE_FLAGS (the Makefile's, e.g.
+    --set=*.cache-to= for a reader of CACHE_REGISTRY), then the arguments."""
+    flags = (os.environ if environment is None else environment).get("BAKE_FLAGS", "")
     return [
         "docker",
         "buildx",
         "bake",
         *(f"--file={file}" for file in files),
         *bake_entitlements(environment),
+        *shlex.split(flags),
         *arguments,
     ]
 
@@ -171,6 +175,8 @@ def run_bake(
         "WHEELHOUSE": "",
         "PLATFORMS": "",
         "PLATFORM_PROFILE": "local",
+        # A test's build is its own: the run's flags (a read-only cache) are not for it.
+        "BAKE_FLAGS": "",
         **variables,
     }
     with own_build_cache_pruned(environment):

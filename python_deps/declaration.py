@@ -40,6 +40,7 @@ class VariantKind:
     requirements: str
     layers: tuple[Layer, ...]
     description: str
+    device: bool  # its tests need a GPU
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def declaration() -> Declaration:
             entry["requirements"],
             tuple(Layer(layer["lock"], tuple(layer["packages"])) for layer in entry["layers"]),
             entry["description"],
+            entry["device"],
         )
         for entry in result("variants")
     }

@@ -30,11 +30,12 @@ import shlex
 import subprocess
 import sys
 import tarfile
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
 from python_deps import REPORTS, ROOT
-from python_deps.bake import build_environment, definition
+from python_deps.bake import BakeError, build_environment, definition
 from python_deps.declaration import declaration
 from python_deps.matrix import lock_folder, variants
 from python_deps.publish import (
@@ -49,10 +50,10 @@ from python_deps.publish import (
 from python_deps.sbom import bake_sboms
 from python_deps.test_matrix import counts
 
-# The runners of each architecture's legs: GitHub-hosted, native; a stage that needs a device, a
-# self-hosted runner with one (the labels are in .github/actionlint.yaml).
+# The runners of each architecture's legs: GitHub-hosted, native; for the variants whose tests
+# need a device (`device` in docker-bake.hcl's variants()), a self-hosted runner with one (the
+# labels are in .github/actionlint.yaml).
 RUNNERS = {"amd64": "ubuntu-24.04", "arm64": "ubuntu-24.04-arm"}
-DEVICE_STAGES = {"gpu"}
 DEVICE_RUNNERS = {
     "amd64": ["self-hosted", "linux", "x64", "gpu"],
     "arm64": ["self-hosted", "linux", "ARM64", "gpu"],
@@ -60,8 +61,9 @@ DEVICE_RUNNERS = {
 RELEASE = REPORTS / "release"
 LEG_PYTEST_ARGS = "-n auto --dist worksteal -m cell"
 ATTESTATION = "attestation-manifest"
-# The bake variables a leg sets (leg_environment).
-LEG_VARIABLES = ("PLATFORMS", "PLATFORM_PROFILE", "TAG", "REVISION", "BASE_IMAGES")
+# What imagetools inspect says of a tag or repository that is not there; anything else (a TLS
+# error, an unreachable registry) is a refusal, never taken for "not released yet".
+ABSENT = ("not found", "manifest unknown", "name unknown")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Leg:
     released: tuple[str, ...]  # the targets of those it pushes
     variants: tuple[str, ...]  # the images of its targets
     base: str  # the image its cell builds on: a hermetic base (make bases) or a release base
+    base_target: str  # the bake target that makes a hermetic base, "" for a release base
 
     @property
     def cell(self) -> str:
@@ -90,7 +93,7 @@ class Leg:
 
     @property
     def hermetic(self) -> bool:
-        return any(base.python == self.python for base in declaration().hermetic_bases)
+        return bool(self.base_target)
 
     def matrix_entry(self) -> dict:
         return {
@@ -101,10 +104,18 @@ class Leg:
             "variants": " ".join(self.variants),
             "runner": (DEVICE_RUNNERS if self.kind == "gpu" else RUNNERS)[self.arch],
             "base": self.base,
-            "base_targets": f"python-base-py{self.python.replace('.', '')}"
-            if self.hermetic
-            else "",
+            "base_targets": self.base_target,
+            "targets": " ".join(self.targets),
         }
+
+
+def hermetic_base_targets() -> dict[str, str]:
+    """{Python: the bake target of its hermetic base}, as bake names them."""
+    suites = {base.suite: base.python for base in declaration().hermetic_bases}
+    return {
+        suites[target["args"]["DEBIAN_SUITE"]]: name
+        for name, target in definition(("bases",))["target"].items()
+    }
 
 
 def legs(groups: list[str]) -> list[Leg]:
@@ -118,6 +129,7 @@ def legs(groups: list[str]) -> list[Leg]:
             cell = (target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
             by_cell.setdefault(cell, {})[kinds[target["target"]].image] = name
             bases[cell[1]] = target["args"]["BASE_IMAGE"] or bases.get(cell[1], "")
+    base_targets = hermetic_base_targets()
     result = []
     for spark, python in declaration().cells():
         # In the declaration's order of the variants.
@@ -126,42 +138,46 @@ def legs(groups: list[str]) -> list[Leg]:
             for image in declaration().variants
             if image in by_cell.get((spark, python), {})
         }
-        plain = {
-            image: name
-            for image, name in built.items()
-            if declaration().variants[image].stage not in DEVICE_STAGES
-        }
+        if built and not bases.get(python):
+            raise Refusal(
+                f"the Python {python} cells have no base: no hermetic base, no release base in"
+                f" docker-bake.hcl, none in BASE_IMAGES"
+            )
+        cell = (spark, python, bases.get(python, ""), base_targets.get(python, ""))
+        plain = tuple(
+            name for image, name in built.items() if not declaration().variants[image].device
+        )
         for arch in declaration().architectures:
             platform = f"linux/{arch}"
             if plain:
-                names = tuple(plain.values())
+                variants_built = tuple(image for image, name in built.items() if name in plain)
                 result.append(
-                    Leg(
-                        spark, python, platform, "images", names, names, tuple(plain), bases[python]
-                    )
+                    Leg(*cell[:2], platform, "images", plain, plain, variants_built, *cell[2:])
                 )
             for image, name in built.items():
                 kind = declaration().variants[image]
                 # Where RAPIDS has no wheels for a cell and architecture, it has no lock.
                 if (
-                    kind.stage not in DEVICE_STAGES
+                    not kind.device
                     or not (lock_folder(spark, python, arch) / f"{kind.requirements}.txt").is_file()
                 ):
                     continue
-                # Its lineage is built and tested with it, and released by the images' leg.
-                lineage = [parent.image for parent in declaration().lineage(image)]
+                # Built and tested with the images it is built on (those of the group), which the
+                # images' leg releases.
+                lineage = [p.image for p in declaration().lineage(image) if p.image in built]
                 result.append(
                     Leg(
-                        spark,
-                        python,
+                        *cell[:2],
                         platform,
                         "gpu",
-                        tuple(f"{parent}-{name.removeprefix(image + '-')}" for parent in lineage),
+                        tuple(built[parent] for parent in lineage),
                         (name,),
                         tuple(lineage),
-                        bases[python],
+                        *cell[2:],
                     )
                 )
+    if not result:
+        raise Refusal(f"the bake groups {' '.join(groups)} have no variant image: no leg to run")
     return result
 
 
@@ -180,24 +196,33 @@ def find_leg(groups: list[str], cell: str, platform: str, kind: str) -> Leg:
 # --- a leg -----------------------------------------------------------------------------------
 
 
-def leg_environment(leg: Leg, release_revision: str) -> dict[str, str]:
-    """The leg's bake and test environment: its targets for its platform alone, under a tag of
-    its own (its images never replace another build's tags), on its base."""
-    environment = {
-        **build_environment(),
-        "BAKE_GROUP": " ".join(leg.targets),
+def leg_variables(leg: Leg, release_revision: str) -> dict[str, str]:
+    """The bake variables of a leg: its platform alone, under a tag of its own (its images never
+    replace another build's tags), on its base."""
+    bases = [pair for pair in os.environ.get("BASE_IMAGES", "").split(",") if pair]
+    if not leg.hermetic and not any(pair.split("=", 1)[0] == leg.python for pair in bases):
+        bases.append(f"{leg.python}={leg.base}")
+    return {
         "PLATFORMS": leg.platform,
         "PLATFORM_PROFILE": "local",
         "TAG": f"leg-{leg.name}",
         "REVISION": release_revision,
-        "BASE_IMAGES": os.environ.get("BASE_IMAGES", ""),
+        "BASE_IMAGES": ",".join(bases),
     }
-    if not leg.hermetic:
-        bases = [pair for pair in os.environ.get("BASE_IMAGES", "").split(",") if pair]
-        if not any(pair.split("=", 1)[0] == leg.python for pair in bases):
-            bases.append(f"{leg.python}={leg.base}")
-        environment["BASE_IMAGES"] = ",".join(bases)
-    return environment
+
+
+def check_bases(leg: Leg, environment: dict[str, str]) -> None:
+    """Its base is here or pullable (scripts/check-bases.sh), before anything is built."""
+    checked = subprocess.run(
+        ["scripts/check-bases.sh", *leg.targets],
+        env=environment,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if checked.returncode != 0:
+        reason = last_line(checked).removeprefix("error: ")
+        raise Refusal(f"{reason} (make bases BASE_TARGETS={leg.base_target or '...'})")
 
 
 def tested_index(tar: Path, digest: str, platform: str) -> tuple[str, str]:
@@ -210,7 +235,7 @@ def tested_index(tar: Path, digest: str, platform: str) -> tuple[str, str]:
             raise Refusal(f"the engine holds {held}, the tests tested {digest}")
         index = json.load(saved.extractfile(f"blobs/sha256/{digest.split(':', 1)[1]}"))
     images = [m for m in index["manifests"] if m.get("platform", {}).get("os") != "unknown"]
-    found = [f"{m['platform']['os']}/{m['platform']['architecture']}" for m in images]
+    found = [platform_of(m) for m in images]
     if found != [platform]:
         raise Refusal(f"the image holds {', '.join(found) or 'no platform'}, not {platform} alone")
     manifest = images[0]["digest"]
@@ -223,6 +248,11 @@ def tested_index(tar: Path, digest: str, platform: str) -> tuple[str, str]:
     if not provenance:
         raise Refusal(f"the image of {platform} has no provenance attestation")
     return manifest, provenance[0]
+
+
+def platform_of(descriptor: dict) -> str:
+    platform = descriptor.get("platform", {})
+    return f"{platform.get('os', '?')}/{platform.get('architecture', '?')}"
 
 
 def copy_by_digest(source: str, repository: str, registry: str, *options: str) -> None:
@@ -287,32 +317,44 @@ def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
         "images": [],
     }
     tested, junit = work / "tested.json", work / "junit.xml"
-    tested.unlink(missing_ok=True)
-    arguments = [
-        *shlex.split(pytest_args),
-        *(["--require-gpu"] if leg.kind == "gpu" else []),
-        f"--junitxml={junit}",
-        f"--record-tested={tested}",
-    ]
-    print(f"release-leg: {leg.name}: testing {' '.join(leg.targets)} for {leg.platform}")
-    environment = leg_environment(leg, release_revision)
-    ran = subprocess.run([sys.executable, "-m", "pytest", *arguments], cwd=ROOT, env=environment)
-    if junit.exists():
-        record["tests"] = counts(junit)
+    variables = leg_variables(leg, release_revision)
+    environment = {**build_environment(), **variables, "BAKE_GROUP": " ".join(leg.targets)}
     try:
+        check_bases(leg, environment)
+        tested.unlink(missing_ok=True)
+        junit.unlink(missing_ok=True)
+        print(f"release-leg: {leg.name}: testing {' '.join(leg.targets)} for {leg.platform}")
+        ran = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                *shlex.split(pytest_args),
+                *(["--require-gpu"] if leg.kind == "gpu" else []),
+                f"--junitxml={junit}",
+                f"--record-tested={tested}",
+            ],
+            cwd=ROOT,
+            env=environment,
+        )
+        try:
+            record["tests"] = counts(junit)
+        except (OSError, ElementTree.ParseError):
+            record["tests"] = {}
         if ran.returncode != 0 or not tested.exists():
-            tests = ", ".join(f"{n} {outcome}" for outcome, n in record.get("tests", {}).items())
+            tests = ", ".join(f"{n} {outcome}" for outcome, n in record["tests"].items())
             raise Refusal(
                 f"its tests failed (pytest exit {ran.returncode}: {tests or 'no report'}),"
                 " nothing pushed"
             )
         images = [
             image
-            for image in with_sboms(
-                json.loads(tested.read_text())["images"], leg, environment, work
-            )
+            for image in with_sboms(json.loads(tested.read_text())["images"], leg, variables, work)
             if image["target"] in leg.released
         ]
+        missing = set(leg.released) - {image["target"] for image in images}
+        if missing:
+            raise Refusal(f"the tests recorded no image of {', '.join(sorted(missing))}")
         if staging:
             record["images"] = [stage_image(image, leg, staging, work) for image in images]
         else:
@@ -326,18 +368,16 @@ def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
     return 0
 
 
-def with_sboms(images: list[dict], leg: Leg, environment: dict[str, str], work: Path) -> list[dict]:
+def with_sboms(images: list[dict], leg: Leg, variables: dict[str, str], work: Path) -> list[dict]:
     """The tested images, each with its SBOM for the leg's platform: the one its tests checked,
     else baked now from the same build (a leg whose tests leave out test_sbom)."""
     missing = {image["target"] for image in images if leg.platform not in image.get("sboms", {})}
     if not missing:
         return images
     selected = [
-        variant
-        for variant in variants(list(leg.targets), **{k: environment[k] for k in LEG_VARIABLES})
-        if variant.target in missing
+        variant for variant in variants(list(leg.targets), **variables) if variant.target in missing
     ]
-    baked = bake_sboms(selected, work / "sbom", environment)
+    baked = bake_sboms(selected, work / "sbom", {**build_environment(), **variables})
     if "error" in baked:
         raise Refusal(f"the SBOMs of the tested images: {baked['error'].splitlines()[0]}")
     return [
@@ -350,30 +390,37 @@ def with_sboms(images: list[dict], leg: Leg, environment: dict[str, str], work: 
 
 
 def index_at(reference: str) -> tuple[str, dict[str, str]] | None:
-    """(digest, {platform: manifest}) of the index a reference names, or None where it names
-    nothing."""
+    """(digest, {platform: manifest}) of the index a reference names, or None where the registry
+    says there is none."""
     raw = docker("buildx", "imagetools", "inspect", "--raw", reference)
     if raw.returncode != 0:
-        if "not found" in raw.stderr.lower() or "unknown" in raw.stderr.lower():
+        if any(word in raw.stderr.lower() for word in ABSENT):
             return None
         raise Refusal(f"reading {reference} failed: {last_line(raw)}")
-    index = json.loads(raw.stdout)
-    platforms = {
-        f"{m['platform']['os']}/{m['platform']['architecture']}": m["digest"]
-        for m in index.get("manifests", [])
+    return f"sha256:{hashlib.sha256(raw.stdout.encode()).hexdigest()}", listed(raw.stdout)
+
+
+def listed(index: str) -> dict[str, str]:
+    """{platform: manifest} of an index's images, its attestations left out."""
+    return {
+        platform_of(m): m["digest"]
+        for m in json.loads(index).get("manifests", [])
         if m.get("platform", {}).get("os") != "unknown"
     }
-    return f"sha256:{hashlib.sha256(raw.stdout.encode()).hexdigest()}", platforms
 
 
 def created(reference: str) -> str:
-    """The images' creation time (their commit's, the label), of a platform of an index."""
+    """When the images of an index were created: their label, the commit's time (fixed-width
+    UTC, so that strings compare as times)."""
     inspected = docker("buildx", "imagetools", "inspect", "--format", "{{json .Image}}", reference)
-    images = json.loads(inspected.stdout) if inspected.returncode == 0 else {}
-    config = next(iter(images.values()), {}) if "config" not in images else images
-    return (config.get("config", {}).get("Labels") or {}).get(
-        "org.opencontainers.image.created", ""
-    )
+    if inspected.returncode != 0:
+        raise Refusal(f"reading {reference} failed: {last_line(inspected)}")
+    images = json.loads(inspected.stdout)
+    config = images if "config" in images else next(iter(images.values()), {})
+    label = (config.get("config", {}).get("Labels") or {}).get("org.opencontainers.image.created")
+    if not label:
+        raise Refusal(f"{reference} has no org.opencontainers.image.created label")
+    return label
 
 
 def moving_tags(target: str) -> list[str]:
@@ -384,6 +431,30 @@ def moving_tags(target: str) -> list[str]:
     return [tag.split(":")[-1] for tag in tags]
 
 
+def index_legs(repository: str, immutable: str, entries: list[dict]) -> str:
+    """One index of the legs' indexes (their manifests and attestations) under the immutable
+    tag, checked before it is pushed: it lists exactly the legs' tested manifests."""
+    sources = [f"{repository}@{entry['index']}" for entry in entries]
+    expected = {entry["platform"]: entry["manifest"] for entry in entries}
+    planned = docker("buildx", "imagetools", "create", "--dry-run", *sources)
+    if planned.returncode != 0:
+        raise Refusal(f"indexing {repository}:{immutable} failed: {last_line(planned)}")
+    if listed(planned.stdout) != expected:
+        raise Refusal(
+            f"the index of {repository} would list {listed(planned.stdout)}, not the legs'"
+            f" {expected}: nothing tagged"
+        )
+    pushed = docker(
+        "buildx", "imagetools", "create", "--tag", f"{repository}:{immutable}", *sources
+    )
+    if pushed.returncode != 0:
+        raise Refusal(f"indexing {repository}:{immutable} failed: {last_line(pushed)}")
+    made = index_at(f"{repository}:{immutable}")
+    if not made or made[1] != expected:
+        raise Refusal(f"{repository}:{immutable} lists {made and made[1]}, not {expected}")
+    return made[0]
+
+
 def promote(
     target: str, cell: str, entries: list[dict], staging: str, production: str, commit: str
 ) -> dict:
@@ -392,7 +463,6 @@ def promote(
     name = entries[0]["image"]
     source, repository = f"{staging}{name}", f"{production}{name}"
     immutable = f"{cell}-{commit}"
-    expected = {entry["platform"]: entry["manifest"] for entry in entries}
     existing = index_at(f"{repository}:{immutable}")
     if existing:
         digest = existing[0]
@@ -405,23 +475,9 @@ def promote(
             # The leg's index, its manifest, provenance and SBOM referrer.
             copy_by_digest(f"{source}@{entry['index']}", repository, production, "--recursive")
             print(f"release-merge: {repository}@{entry['index']} ({entry['platform']}) copied")
-        created_index = docker(
-            "buildx",
-            "imagetools",
-            "create",
-            "--tag",
-            f"{repository}:{immutable}",
-            *(f"{repository}@{entry['index']}" for entry in entries),
-        )
-        if created_index.returncode != 0:
-            raise Refusal(f"indexing {repository}:{immutable} failed: {last_line(created_index)}")
-        existing = index_at(f"{repository}:{immutable}")
-        if not existing or existing[1] != expected:
-            listed = existing[1] if existing else {}
-            raise Refusal(f"{repository}:{immutable} lists {listed}, not the legs' {expected}")
-        digest = existing[0]
+        digest = index_legs(repository, immutable, entries)
         print(f"release-merge: {repository}:{immutable} = {digest}")
-    platforms = existing[1]
+    platforms = existing[1] if existing else {e["platform"]: e["manifest"] for e in entries}
     for platform, manifest in sorted(platforms.items()):
         print(f"release-merge:   {platform} {manifest}")
     ours = created(f"{repository}@{digest}")
@@ -436,17 +492,20 @@ def promote(
         if tagged.returncode != 0:
             raise Refusal(f"tagging {repository}:{tag} failed: {last_line(tagged)}")
         print(f"release-merge: {repository}:{tag} -> {digest}")
+    sboms = {}
+    # What production holds, which a release before this one may have put there.
+    for platform, manifest in platforms.items():
+        referrer = sbom_referrer(f"{repository}@{manifest}", production)
+        if not referrer:
+            raise Refusal(f"{repository}@{manifest} ({platform}) has no SBOM referrer")
+        sboms[platform] = f"{repository}@{referrer}"
     return {
         "image": name,
         "cell": cell,
         "reference": f"{repository}@{digest}",
         "tags": [immutable, *moving_tags(target)],
         "platforms": platforms,
-        # What production holds, which a release before this one may have put there.
-        "sboms": {
-            platform: f"{repository}@{sbom_referrer(f'{repository}@{manifest}', production)}"
-            for platform, manifest in platforms.items()
-        },
+        "sboms": sboms,
     }
 
 
@@ -456,10 +515,12 @@ def refusals(cell_legs: list[Leg], records: dict[str, dict], staging: str) -> li
         record = records.get(leg.name)
         if not record:
             problems.append(f"leg {leg.name} has no record (it did not run, or its record is lost)")
-        elif record["result"] != "passed":
+        elif record.get("result") != "passed":
             problems.append(f"leg {leg.name} failed ({record.get('error', 'no reason recorded')})")
-        elif record["staging"] != staging or not record["images"]:
-            problems.append(f"leg {leg.name} pushed nothing to {staging}")
+        elif record.get("staging") != staging or {
+            entry.get("target") for entry in record.get("images", [])
+        } != set(leg.released):
+            problems.append(f"leg {leg.name} did not push {' '.join(leg.released)} to {staging}")
     return problems
 
 
@@ -473,42 +534,55 @@ def save_sboms(promoted: dict, folder: Path) -> None:
             raise Refusal(f"pulling the SBOM {reference} failed: {last_line(pulled)}")
 
 
+def read_records(folder: Path) -> dict[str, dict]:
+    records = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+            records[record["leg"]] = record
+        except (ValueError, KeyError, TypeError):
+            raise Refusal(f"{path} is not a leg's record: its leg ran an older release?") from None
+    if not records:
+        raise Refusal(f"no leg's record in {folder}: the legs write them (make release-leg)")
+    return records
+
+
 def merge(groups: list[str], records_dir: Path, staging: str, production: str) -> int:
-    records = {
-        record["leg"]: record
-        for record in (json.loads(path.read_text()) for path in sorted(records_dir.glob("*.json")))
-    }
-    revisions = {record["revision"] for record in records.values()}
+    records = read_records(records_dir)
+    revisions = {record.get("revision", "") for record in records.values()}
     if len(revisions) != 1:
         raise Refusal(
             f"the records in {records_dir} are of {len(revisions)} revisions"
-            f" ({', '.join(sorted(revisions)) or 'none'}): a release merges the legs of one commit"
+            f" ({', '.join(sorted(revisions))}): a release merges the legs of one commit"
         )
     commit = revisions.pop()[:12]
     by_cell: dict[str, list[Leg]] = {}
     for leg in legs(groups):
         by_cell.setdefault(leg.cell, []).append(leg)
     promoted, refused = [], 0
-    for cell, cell_legs in by_cell.items():
-        problems = refusals(cell_legs, records, staging)
-        if problems:
-            refused += 1
-            print(
-                f"release-merge: {cell}: not released, nothing tagged: {'; '.join(problems)}",
-                file=sys.stderr,
-            )
-            continue
-        # In the order the legs build them: the declaration's.
-        images: dict[str, list[dict]] = {target: [] for leg in cell_legs for target in leg.released}
-        for leg in cell_legs:
-            for entry in records[leg.name]["images"]:
-                images[entry["target"]].append({**entry, "platform": leg.platform})
-        for target, entries in images.items():
-            promoted.append(promote(target, cell, entries, staging, production, commit))
-    RELEASE.mkdir(parents=True, exist_ok=True)
-    (RELEASE / "promoted.json").write_text(json.dumps(promoted, indent=2) + "\n")
-    for image in promoted:
-        save_sboms(image, RELEASE / "sboms")
+    try:
+        for cell, cell_legs in by_cell.items():
+            problems = refusals(cell_legs, records, staging)
+            try:
+                if problems:
+                    raise Refusal(f"not released, nothing tagged: {'; '.join(problems)}")
+                # In the order the legs build them: the declaration's.
+                images = {target: [] for leg in cell_legs for target in leg.released}
+                for leg in cell_legs:
+                    for entry in records[leg.name]["images"]:
+                        images[entry["target"]].append({**entry, "platform": leg.platform})
+                for target, entries in images.items():
+                    promoted.append(promote(target, cell, entries, staging, production, commit))
+            except Refusal as refusal:
+                # The other cells go on: each is released whole or not at all.
+                refused += 1
+                print(f"release-merge: {cell}: {refusal}", file=sys.stderr)
+    finally:
+        # What did ship is signed and scanned, whatever stopped the rest.
+        RELEASE.mkdir(parents=True, exist_ok=True)
+        (RELEASE / "promoted.json").write_text(json.dumps(promoted, indent=2) + "\n")
+        for image in promoted:
+            save_sboms(image, RELEASE / "sboms")
     return 1 if refused else 0
 
 
@@ -524,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     matrix = commands.add_parser("matrix", help="the legs, as a GitHub Actions matrix (JSON)")
     leg = commands.add_parser("leg", help="build, test and stage one leg")
     merged = commands.add_parser("merge", help="index, promote and tag from the legs' records")
-    for command in (matrix, merged):
+    for command in (matrix, leg, merged):
         command.add_argument(
             "--group", default="offered", help="bake groups whose cells are released"
         )
@@ -540,7 +614,6 @@ def main(argv: list[str] | None = None) -> int:
     leg.add_argument("--cell", required=True, help="e.g. spark-4.0-python-3.11")
     leg.add_argument("--platform", required=True, help="e.g. linux/arm64")
     leg.add_argument("--kind", default="images", choices=["images", "gpu"])
-    leg.add_argument("--group", default="offered")
     leg.add_argument("--pytest-args", default=LEG_PYTEST_ARGS, help="what the leg's tests are")
     merged.add_argument("--production", required=True, help="e.g. ghcr.io/acme/")
     options = parser.parse_args(argv)
@@ -555,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         if not options.staging:
             raise Refusal("set STAGING, the prefix the legs pushed to")
         return merge(groups, options.records, prefix(options.staging), prefix(options.production))
-    except Refusal as refusal:
+    except (Refusal, BakeError) as refusal:
         print(f"release-{options.command}: error: {refusal}", file=sys.stderr)
         return 1
 

@@ -74,7 +74,7 @@ def round_trip_images(variant_images: list[dict], built: dict) -> list[dict]:
         image
         for image in variant_images
         if any(tag.endswith(":latest") for tag in image["tags"])
-        and built[image["target"]].stage != "gpu"
+        and not built[image["target"]].kind.device
     ]
     return several or default_cell
 

@@ -99,7 +99,7 @@ def state(registry: Registry, namespace: str, images: list[str]) -> dict[str, di
     }
 
 
-def expected_tags(image: str) -> list[str]:
+def expected_tags() -> list[str]:
     """The immutable tag, the moving one, and latest (the default cell)."""
     return [f"{CELL}-{REVISION[:12]}", CELL, "latest"]
 
@@ -194,9 +194,9 @@ def check_the_indexes_list_the_legs_digests(
             by_image.setdefault(entry["image"], {})[record["platform"]] = entry["manifest"]
     for image, tested in by_image.items():
         repository = f"{namespace}{image}"
-        digests = {tag: registry.manifest(repository, tag)[0] for tag in expected_tags(image)}
+        digests = {tag: registry.manifest(repository, tag)[0] for tag in expected_tags()}
         assert len(set(digests.values())) == 1, f"{repository}: the tags differ: {digests}"
-        _, index = registry.manifest(repository, expected_tags(image)[0])
+        _, index = registry.manifest(repository, expected_tags()[0])
         listed = {
             f"{m['platform']['os']}/{m['platform']['architecture']}": m["digest"]
             for m in index["manifests"]
@@ -211,7 +211,7 @@ def check_provenance_and_sboms(registry: Registry, namespace: str, legs: dict[st
     for record in legs.values():
         for entry in record["images"]:
             repository = f"{namespace}{entry['image']}"
-            _, index = registry.manifest(repository, expected_tags(entry["image"])[0])
+            _, index = registry.manifest(repository, expected_tags()[0])
             attestations = [
                 m["digest"]
                 for m in index["manifests"]
