@@ -318,7 +318,12 @@ def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
     }
     tested, junit = work / "tested.json", work / "junit.xml"
     variables = leg_variables(leg, release_revision)
-    environment = {**build_environment(), **variables, "BAKE_GROUP": " ".join(leg.targets)}
+    environment = {
+        # Not make test's disk watch, where a leg runs inside the suite: its phases are the run's.
+        **{k: v for k, v in build_environment().items() if not k.startswith("DISK_WATCH_")},
+        **variables,
+        "BAKE_GROUP": " ".join(leg.targets),
+    }
     try:
         check_bases(leg, environment)
         tested.unlink(missing_ok=True)
