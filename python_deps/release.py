@@ -504,6 +504,7 @@ def promote(
         if not referrer:
             raise Refusal(f"{repository}@{manifest} ({platform}) has no SBOM referrer")
         sboms[platform] = f"{repository}@{referrer}"
+        print(f"release-merge:   {platform} SBOM {sboms[platform]}")
     return {
         "image": name,
         "cell": cell,
