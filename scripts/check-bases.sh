@@ -30,7 +30,15 @@ while read -r python base; do
     exit 2
   fi
   docker image inspect "$base" >/dev/null 2>&1 || docker buildx imagetools inspect "$base" >/dev/null 2>&1 || {
-    echo "error: $base, the base of the Python $python cells, is neither on this engine nor pullable: build the hermetic bases (make bases), pull it, or set BASE_IMAGES=$python=IMAGE, IMAGE being an image with Python $python" >&2
+    # The fix depends on where the base comes from: made here by `make bases`, or pulled.
+    hermetic=$(docker buildx bake --file docker-bake.hcl --file docker-bake.json --print bases 2>/dev/null |
+      python3 -c 'import json, sys; print("\n".join(t for v in json.load(sys.stdin)["target"].values() for t in v.get("tags", [])))')
+    if grep -qxF "$base" <<<"$hermetic"; then
+      fix="build the hermetic bases (make bases)"
+    else
+      fix="pull it (docker pull $base, from a registry this engine reaches)"
+    fi
+    echo "error: $base, the base of the Python $python cells, is neither on this engine nor pullable: $fix, or set BASE_IMAGES=$python=IMAGE, IMAGE being an image with Python $python" >&2
     exit 2
   }
 done <<<"$bases"

@@ -93,7 +93,7 @@ def test_missing_base_image_is_named():
     assert checked.stderr.strip() == (
         f"error: {missing}, the base of the Python {DEFAULT_PYTHON} cells,"
         " is neither on this engine nor pullable: "
-        "build the hermetic bases (make bases), pull it,"
+        f"pull it (docker pull {missing}, from a registry this engine reaches),"
         f" or set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE,"
         f" IMAGE being an image with Python {DEFAULT_PYTHON}"
     )
