@@ -173,12 +173,14 @@ test:
 
 # Phases are marked here, in build's recipe and by the harness (test images, tests); the first,
 # the engine's, is the watch's argument: a target that sub-makes run too would mark its phase
-# again in the middle of another.
+# again in the middle of another. --record-tested=FILE in one word: pytest reads a FILE apart for
+# a path to test and, where it exists, looks beside it for the harness's options, not in tests/
+# (a second make test stopped on the first one's record as an unrecognized argument).
 test-steps: lint build
 	@$(call phase,test tools)
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
 	scripts/ensure-oras.sh
-	$(VENV)/bin/pytest $(PYTEST_ARGS) --trim-build-cache $(if $(RECORD_TESTED),--record-tested $(RECORD_TESTED))
+	$(VENV)/bin/pytest $(PYTEST_ARGS) --trim-build-cache $(if $(RECORD_TESTED),--record-tested=$(RECORD_TESTED))
 
 # The house style, by tools: ruff formats and lints Python (pyproject.toml), shellcheck the shell
 # scripts, hadolint the Dockerfiles (.hadolint.yaml), actionlint the workflow.

@@ -1,6 +1,7 @@
 """Set-up on a machine that never saw the project: what make installs goes through one door that
 is safe when make's parallel jobs call it at once; two makes in one checkout never run at once;
-make test refuses, in one line, a disk without the room it needs, and measures what it used."""
+make test refuses, in one line, a disk without the room it needs, measures what it used, and runs
+again where its last run left a record."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -68,6 +70,19 @@ def scratch_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return checkout, {**environment, "PATH": f"{stand_ins}:{environment['PATH']}"}
 
 
+def run_make(
+    checkout: Path, environment: dict[str, str], *arguments: str, timeout: int = 60
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["make", *arguments],
+        cwd=checkout,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_a_second_make_in_a_checkout_stops_at_once_naming_the_first(tmp_path):
     checkout, environment = scratch_checkout(tmp_path)
     first = subprocess.Popen(
@@ -85,14 +100,7 @@ def test_a_second_make_in_a_checkout_stops_at_once_naming_the_first(tmp_path):
                 break
             time.sleep(0.1)
         started = time.monotonic()
-        second = subprocess.run(
-            ["make", "test"],
-            cwd=checkout,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = run_make(checkout, environment, "test")
         assert second.returncode != 0 and time.monotonic() - started < 10, (
             f"the second make ran: {second.stdout}{second.stderr}"
         )
@@ -107,14 +115,7 @@ def test_a_second_make_in_a_checkout_stops_at_once_naming_the_first(tmp_path):
         os.killpg(first.pid, signal.SIGTERM)
         first.wait(timeout=60)
     # Gone with the first make: the next one runs (dry, so that it builds nothing).
-    after = subprocess.run(
-        ["make", "-n", "clean"],
-        cwd=checkout,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    after = run_make(checkout, environment, "-n", "clean")
     assert after.returncode == 0, after.stderr
 
 
@@ -123,14 +124,7 @@ def test_make_test_refuses_a_disk_without_the_room_in_one_line(tmp_path):
     (tmp_path / "bin" / "docker").write_text(
         "#!/bin/sh\nexit 1\n"
     )  # no engine yet: its default data root
-    refused = subprocess.run(
-        ["make", "test", "TEST_DISK_GB=100000"],
-        cwd=checkout,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    refused = run_make(checkout, environment, "test", "TEST_DISK_GB=100000")
     assert refused.returncode != 0 and refused.stderr.count("\n") == 1, refused.stderr
     assert "needs 100000 GB free on the filesystem of /var/lib/docker" in refused.stderr, (
         refused.stderr
@@ -178,3 +172,32 @@ def test_the_disk_watch_names_the_peak_and_the_phase_it_came_in(tmp_path, monkey
     assert [
         report["phases"][phase]["peak_above_start_gb"] for phase in ("engine", "images", "tests")
     ] == [0.0, 2.0, 0.0], report
+
+
+def test_a_second_make_test_reads_the_harness_options_beside_the_first_ones_record(tmp_path):
+    """make test's pytest command line, as make runs it where a green run left its record: the
+    harness reads --record-tested (it clears the old record as the session starts)."""
+    record = tmp_path / "tested.json"
+    record.write_text("{}")
+    environment = {
+        **{key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MFLAGS")},
+        # No lock of its own: the make test that runs this test holds the checkout's.
+        "CHECKOUT_LOCK": str(tmp_path / "lock"),
+    }
+    planned = run_make(
+        ROOT,
+        environment,
+        "-n",
+        "--no-print-directory",
+        "test-steps",
+        f"RECORD_TESTED={record}",
+        "PYTEST_ARGS=--collect-only -q -p no:cacheprovider",
+        timeout=120,
+    )
+    assert planned.returncode == 0, planned.stderr
+    line = next(line for line in planned.stdout.splitlines() if "/bin/pytest " in line)
+    collected = subprocess.run(
+        shlex.split(line), cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert collected.returncode == 0, f"{line}\n{collected.stdout}{collected.stderr}"
+    assert not record.exists(), "the harness did not read --record-tested"
