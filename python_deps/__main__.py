@@ -1,14 +1,7 @@
-"""python -m python_deps COMMAND [ARGS]: the product's commands, as the Makefile runs them.
+"""python-deps VERB [ARGS]: the product's commands, as the Makefile runs them.
 
-matrix       the variant targets of bake groups (default: BAKE_GROUP)
-lock         resolve the requirement sets into the hashed locks (make lock, make check-lock)
-upgrade      every lock to the newest versions allowed, proven by make test (make upgrade)
-sizes        bytes per image and layer (make sizes)
-sbom         the licences the SBOMs of a folder declare, after `docker buildx bake sbom` (make sbom)
-publish      push the images a green make test tested, by digest (make publish)
-test-matrix  build and test every cell of the matrix group, one at a time (make test-matrix)
-pair         whether a driver image and an executor image can run one Spark job (make check-pair)
-release      the release's legs, one leg, or the merge (make release-matrix, -leg, -merge)
+Installed as the console script python-deps (`make venv`); `python -m python_deps` is the same
+program. `python-deps VERB --help` tells what a verb takes.
 """
 
 from __future__ import annotations
@@ -16,26 +9,104 @@ from __future__ import annotations
 import importlib
 import sys
 
-COMMANDS = {
-    "matrix": "python_deps.matrix",
-    "lock": "python_deps.lock",
-    "upgrade": "python_deps.upgrade",
-    "sizes": "python_deps.layers",
-    "sbom": "python_deps.licences",
-    "publish": "python_deps.publish",
-    "test-matrix": "python_deps.test_matrix",
-    "pair": "python_deps.labels",
-    "release": "python_deps.release",
+from python_deps.cli import PROG, Parser, fail
+
+# verb: (module, summary). The modules are imported only to run their verb: the help and the verbs
+# of the standard library alone (bases) work on a Python without the venv's packages.
+VERBS = {
+    "matrix": (
+        "python_deps.matrix",
+        "Print the variant targets of bake groups (default: BAKE_GROUP).",
+    ),
+    "lock": (
+        "python_deps.lock",
+        "Resolve the requirement sets into the hashed locks (make lock, make check-lock).",
+    ),
+    "upgrade": (
+        "python_deps.upgrade",
+        "Move every lock, or only the named packages, to the newest versions allowed, proven by"
+        " make test (make upgrade).",
+    ),
+    "sizes": ("python_deps.layers", "Print the bytes per image and layer (make sizes)."),
+    "sbom": (
+        "python_deps.licences",
+        "Print the licences the SBOMs of a folder declare, after `docker buildx bake sbom` (make"
+        " sbom).",
+    ),
+    "publish": (
+        "python_deps.publish",
+        "Push the images a green make test tested, by digest (make publish).",
+    ),
+    "test-matrix": (
+        "python_deps.test_matrix",
+        "Build and test every cell of the matrix group, one at a time (make test-matrix).",
+    ),
+    "pair": (
+        "python_deps.labels",
+        "Say whether a driver image and an executor image can run one Spark job (make check-pair).",
+    ),
+    "release": (
+        "python_deps.release",
+        "Print the release's legs, run one leg, or merge them (make release-matrix, release-leg,"
+        " release-merge).",
+    ),
+    "bases": ("python_deps.bases", "Check the base images the cells build on (make bases)."),
+    "figures": (
+        "python_deps.figures",
+        "Print the figures the documentation quotes, from the reports of the runs.",
+    ),
+    "docs": (
+        "python_deps.docs",
+        "Rewrite the cells table of README.md from the matrix docker-bake.hcl declares.",
+    ),
+}
+
+# The third-party modules the verbs import, and the distribution each comes from (pyproject.toml's
+# product group, which make venv installs).
+DISTRIBUTIONS = {
+    "hcl2": "python-hcl2",
+    "python_on_whales": "python-on-whales",
+    "zstandard": "zstandard",
 }
 
 
-def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
-        sys.exit(__doc__)
-    command, arguments = sys.argv[1], sys.argv[2:]
-    sys.argv = [f"python -m python_deps {command}", *arguments]
-    result = importlib.import_module(COMMANDS[command]).main(arguments)
-    sys.exit(result or 0)
+def top_parser() -> Parser:
+    parser = Parser(prog=PROG, description=__doc__.split("\n\n", 1)[1].strip())
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb, (_, summary) in VERBS.items():
+        verbs.add_parser(verb, help=summary, add_help=False)
+    return parser
 
 
-main()
+def run(verb: str, arguments: list[str]) -> int:
+    """The verb's main(arguments), its module imported now; a third-party package that is not
+    installed is one line, not a traceback."""
+    try:
+        module = importlib.import_module(VERBS[verb][0])
+        result = module.main(arguments)
+    except ModuleNotFoundError as missing:
+        root = (missing.name or "").split(".")[0]
+        if missing.name == VERBS[verb][0]:
+            fail(verb, f"{missing.name} is not in this checkout", status=2)
+        if not root or root == "python_deps":
+            raise
+        fail(
+            verb,
+            f"the Python package {DISTRIBUTIONS.get(root, root)} is missing: run make venv, then"
+            f" use .venv/bin/{PROG}",
+            status=2,
+        )
+    return result or 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in VERBS:
+        # --help, or the one-line error: no verb, an unknown one, an option before it.
+        top_parser().parse_args(argv)
+        top_parser().error(f"expected a verb first: {', '.join(VERBS)}")
+    sys.exit(run(argv[0], argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

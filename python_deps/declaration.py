@@ -6,14 +6,34 @@ here repeats a fact of it."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
-
-import hcl2
 
 from python_deps import ROOT
 
 BAKE_FILE = ROOT / "docker-bake.hcl"
+CELL = re.compile(r"spark-(?P<spark>\d+\.\d+)-python-(?P<python>\d+\.\d+)")
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """A cell of the matrix as a user types and reads it: spark-4.3-python-3.13."""
+
+    spark: str
+    python: str
+
+    @classmethod
+    def parse(cls, text: str) -> Cell:
+        matched = CELL.fullmatch(text.strip())
+        if not matched:
+            raise ValueError(
+                f"{text!r} is not a cell: write spark-X.Y-python-A.B, e.g. spark-4.3-python-3.13"
+            )
+        return cls(matched["spark"], matched["python"])
+
+    def __str__(self) -> str:
+        return f"spark-{self.spark}-python-{self.python}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +128,9 @@ def block(blocks: list[dict], name: str) -> dict:
 
 @cache
 def declaration() -> Declaration:
+    # Here, not at the top: Cell is used by verbs that run without the venv's packages.
+    import hcl2
+
     parsed = hcl2.loads(BAKE_FILE.read_text())
     functions = parsed["function"]
 
