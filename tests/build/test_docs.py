@@ -50,7 +50,8 @@ ASSIGNED = re.compile(r"(?:^|\s)([A-Z][A-Z0-9_]*)=")
 
 
 def command_lines(text: str) -> list[str]:
-    lines, fenced = [], False
+    """Each line of a fenced block, and each inline code span (one may wrap a line)."""
+    lines, prose, fenced = [], [], False
     for line in text.splitlines():
         if line.lstrip().startswith("```"):
             fenced = not fenced
@@ -58,7 +59,9 @@ def command_lines(text: str) -> list[str]:
         if fenced:
             lines.append(line.strip().removeprefix("$ "))
         else:
-            lines += re.findall(r"``?([^`]+)``?", line)
+            prose.append(line)
+    for double, single in re.findall(r"``(.+?)``|`([^`]+)`", "\n".join(prose), re.DOTALL):
+        lines.append(" ".join((double or single).split()))
     return [line for line in lines if MAKE_COMMAND.match(line.strip())]
 
 
@@ -100,7 +103,7 @@ def test_every_make_variable_the_docs_show_is_read_by_the_makefile_or_bake():
 
 def test_the_knob_check_reads_commands_as_written():
     text = (
-        "Run `make test CELL=spark-3.5-python-3.11` or `FOO=1 make build BAR='A=1 B=2'`;"
+        "Run `make test CELL=spark-3.5-python-3.11` or `FOO=1 make build\nBAR='A=1 B=2'`;"
         " `docker buildx bake NOTME=1` is no make line.\n\n"
         "```sh\nLOCK_CELLS=4.3/3.13 ARCHS=amd64 make upgrade   # SKIP=1 is a comment\n"
         "pytest -n auto X=1\n```\n"
