@@ -8,11 +8,12 @@ block is not what this writes (a test does the same).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from python_deps import ROOT
+from python_deps.cli import parser as verb_parser
+from python_deps.cli import prefix
 from python_deps.declaration import Declaration, declaration
 
 README = ROOT / "README.md"
@@ -101,9 +102,7 @@ def split(text: str, path: Path = README) -> tuple[str, str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps docs", description=__doc__.split("\n\n")[0]
-    )
+    parser = verb_parser("docs", __doc__)
     parser.add_argument(
         "readme", nargs="?", type=Path, default=README, help="the file to rewrite (README.md)"
     )
@@ -125,11 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         print(
-            f"docs: {args.readme}'s cells table differs from docker-bake.hcl's declaration:"
-            " run python -m python_deps docs",
+            f"{prefix('docs')} {args.readme}'s cells table differs from the declaration in"
+            " docker-bake.hcl: run python-deps docs (python -m python_deps docs)",
             file=sys.stderr,
         )
         return 1
     args.readme.write_text(before + wanted + after)
-    print(f"docs: rewrote the cells table of {args.readme}", file=sys.stderr)
+    print(f"{prefix('docs')} rewrote the cells table of {args.readme}", file=sys.stderr)
     return 0

@@ -10,7 +10,6 @@ was made on; run it on that machine, after that run, as
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -20,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from python_deps import ROOT
+from python_deps.cli import parser as verb_parser
+from python_deps.cli import prefix
 
 
 def duration(seconds: float) -> str:
@@ -226,9 +227,7 @@ def render(reports: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps figures", description=__doc__.split("\n\n")[0]
-    )
+    parser = verb_parser("figures", __doc__)
     parser.add_argument("reports", type=Path, help="the run's reports folder, e.g. reports/")
     parser.add_argument(
         "--output", "-o", type=Path, help="the page to write (default: standard output)"
@@ -246,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     page = render(args.reports)
     if args.output:
         args.output.write_text(page)
-        print(f"figures: wrote {args.output}", file=sys.stderr)
+        print(f"{prefix('figures')} wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(page)
     return 0
