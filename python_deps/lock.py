@@ -10,13 +10,14 @@ packages on top of its parent's. A variant's layers (base-spark, base-dataframes
 closures of the packages they name, resolved under its lock, so their pins are its pins. The
 Spark line's floors and ceilings (spark-lines/S.txt) constrain every resolution of its cells.
 Existing locks are the resolver's preferences: a re-run changes nothing unless an input changed.
+With --upgrade-package NAME, only NAME loses its preference and moves to the newest version the
+inputs allow; every other pin stays unless NAME's new version requires otherwise.
 
 Each folder records what it was resolved from (resolved-from.sha256): a folder whose inputs and
 locks still match it is not resolved again, so a check after a one-line edit re-resolves only the
 cells it touches. docker-bake.json gets the digest of the locks each variant installs, per
-folder, for the images' labels (bake cannot read files).
-
-    python -m python_deps lock [--check] [--full] [--upgrade] [--cells 4.3/3.13,...] [--archs amd64]
+folder, for the images' labels (bake cannot read files). The tools' locks are resolved too,
+unless --cells picks cells.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from python_deps import DEPS_DIR, ROOT
-from python_deps.declaration import Declaration, declaration
+from python_deps.cli import cell_list, parser, positive
+from python_deps.cli import prefix as verb_prefix
+from python_deps.declaration import Cell, Declaration, declaration
 from python_deps.matrix import lock_folder
+
+PREFIX = verb_prefix("lock")
 
 # Tools installed from a lock of their own, the same on every platform: FOLDER/requirements-NAME.txt
 # into FOLDER/locks/NAME.txt. uv for the build's tools stage, setuptools for PySpark's build, the
@@ -67,7 +72,9 @@ class Locker:
         self.deps = Path(args.deps_dir).resolve()
         self.uv = str(Path(shutil.which(args.uv) or args.uv).resolve())
         if not Path(self.uv).exists():
-            raise SystemExit(f"lock: uv not found ({args.uv}); run 'make venv' or pass --uv")
+            raise SystemExit(
+                f"{PREFIX} error: uv not found ({args.uv}); run make venv or pass --uv"
+            )
         self.uv_version = subprocess.run(
             [self.uv, "--version"], capture_output=True, text=True, check=True
         ).stdout
@@ -89,8 +96,20 @@ class Locker:
     def uv_compile(self, folder: Path, *arguments: str) -> subprocess.CompletedProcess:
         """uv pip compile into a hashed lock, in folder. No interpreter of the target Python is
         needed to resolve: uv must not try to fetch one."""
+        upgrades = [
+            option for name in self.args.upgrade_package for option in ("--upgrade-package", name)
+        ]
         return subprocess.run(
-            [self.uv, "pip", "compile", "--quiet", "--generate-hashes", "--no-header", *arguments],
+            [
+                self.uv,
+                "pip",
+                "compile",
+                "--quiet",
+                "--generate-hashes",
+                "--no-header",
+                *upgrades,
+                *arguments,
+            ],
             cwd=folder,
             capture_output=True,
             text=True,
@@ -117,9 +136,9 @@ class Locker:
         )
         if resolved.returncode != 0:
             raise Unresolvable(
-                f"{resolved.stderr.rstrip()}\nlock: {' '.join(inputs)} cannot be resolved for"
-                f" Spark {spark}, Python {python}, {arch} "
-                "(uv's reason is above): relax the requirement it names, then run make lock again"
+                f"{resolved.stderr.rstrip()}\n{PREFIX} error: {' '.join(inputs)} cannot be"
+                f" resolved for {Cell(spark, python)} on {arch} (uv's reason is above):"
+                " relax the requirement it names, then run make lock again"
             )
 
     def inputs_digest(self, spark: str, python: str, arch: str) -> str:
@@ -191,33 +210,25 @@ class Locker:
         else:
             committed.mkdir(parents=True, exist_ok=True)
             for file in scratch.iterdir():
-                shutil.copy(file, committed)
+                write_if_changed(file, committed / file.name)
 
     def lock_cells(self) -> None:
         cells = (
-            [tuple(cell.split("/")) for cell in self.args.cells.split(",")]
+            [(cell.spark, cell.python) for cell in self.args.cells]
             if self.args.cells
             else self.matrix.cells()
         )
-        unknown = [
-            arch for arch in self.args.archs.split(",") if arch not in self.matrix.architectures
-        ]
-        if unknown:
-            raise SystemExit(
-                f"lock: unknown architecture {', '.join(unknown)}"
-                f" (known: {', '.join(self.matrix.architectures)})"
-            )
         folders = []
         for spark, python in cells:
             if not (self.deps / "spark-lines" / f"{spark}.txt").is_file():
                 raise SystemExit(
-                    f"lock: Spark {spark} has no spark-lines/{spark}.txt beside the requirement"
-                    " sets: write its constraints there"
+                    f"{PREFIX} error: Spark {spark} has no spark-lines/{spark}.txt beside the"
+                    " requirement sets: write its constraints there"
                 )
-            for arch in self.args.archs.split(","):
+            for arch in self.args.archs:
                 if self.args.full or not self.up_to_date(spark, python, arch):
                     print(
-                        f"lock: {lock_folder(spark, python, arch, Path('.'))}",
+                        f"{PREFIX} {lock_folder(spark, python, arch, Path('.'))}",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -244,11 +255,11 @@ class Locker:
             if compiled.returncode != 0:
                 requirements = folder / f"requirements-{name}.txt"
                 raise SystemExit(
-                    f"{compiled.stderr.rstrip()}\nlock: {requirements} cannot be resolved"
-                    " (uv's reason is above)"
+                    f"{compiled.stderr.rstrip()}\n{PREFIX} error: {requirements} cannot be"
+                    " resolved (uv's reason is above)"
                 )
             if not self.args.check:
-                shutil.copy(output, committed)
+                write_if_changed(output, committed)
             elif not (committed.is_file() and filecmp.cmp(committed, output, shallow=False)):
                 self.stale.append(
                     str(
@@ -282,19 +293,28 @@ class Locker:
         try:
             self.prepare_scratch()
             self.lock_cells()
-            self.lock_tools()
+            if not self.args.cells:
+                self.lock_tools()
             digests, digests_file = self.lock_digests(), Path(self.args.digests_file)
             if not self.args.check:
-                digests_file.write_text(digests)
+                if not digests_file.is_file() or digests_file.read_text() != digests:
+                    digests_file.write_text(digests)
             elif not digests_file.is_file() or digests_file.read_text() != digests:
                 self.stale.append(digests_file.name)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
         if self.stale:
             raise SystemExit(
-                f"lock: stale against their inputs: {' '.join(self.stale)};"
+                f"{PREFIX} error: stale against their inputs: {' '.join(self.stale)};"
                 " run 'make lock' and commit the result"
             )
+
+
+def write_if_changed(source: Path, target: Path) -> None:
+    """Copy source to target unless target already holds its bytes: a lock nothing moved is not
+    touched (a bake may be reading it)."""
+    if not (target.is_file() and filecmp.cmp(source, target, shallow=False)):
+        shutil.copy(source, target)
 
 
 def default_uv() -> str:
@@ -304,57 +324,85 @@ def default_uv() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps lock", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument(
+    matrix = declaration()
+    options = parser("lock", __doc__)
+    options.add_argument(
         "--check",
         action="store_true",
-        help="resolve into a scratch folder and fail if any lock differs (stale lock)",
+        help="Resolve into a scratch folder and fail if any lock differs (a stale lock).",
     )
-    parser.add_argument(
+    options.add_argument(
         "--full",
         action="store_true",
-        help="resolve every folder, even those whose record still matches",
+        help="Resolve every folder, even those whose record still matches.",
     )
-    parser.add_argument(
+    moving = options.add_mutually_exclusive_group()
+    moving.add_argument(
         "--upgrade",
         action="store_true",
         help=(
-            "resolve every folder to the newest versions the inputs allow,"
-            " the committed locks ignored"
+            "Resolve every folder to the newest versions the inputs allow, the committed locks"
+            " ignored."
         ),
     )
-    parser.add_argument(
-        "--cells",
+    moving.add_argument(
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME",
         help=(
-            "comma-separated SPARK/PYTHON cells, e.g. 4.3/3.13,3.5/3.11"
-            " (default: every cell offered)"
+            "Move only the package NAME to the newest version the inputs allow, in every folder"
+            " resolved, the other pins kept; repeat it for more packages."
         ),
     )
-    parser.add_argument(
-        "--archs",
-        default=",".join(declaration().architectures),
-        help="comma-separated architectures (default: all)",
+    options.add_argument(
+        "--cells",
+        type=cell_list,
+        metavar="CELL,...",
+        help=(
+            "Lock only these cells, e.g. spark-4.3-python-3.13,spark-3.5-python-3.11, and not the"
+            " tools (default: every cell offered and the tools)."
+        ),
     )
-    parser.add_argument(
+    options.add_argument(
+        "--archs",
+        metavar="ARCH,...",
+        help=f"Lock only these architectures (default: all, {','.join(matrix.architectures)}).",
+    )
+    options.add_argument(
         "--deps-dir",
         default=str(DEPS_DIR),
-        help="the requirement sets and locks (default: the Dockerfile's context)",
+        help="The folder of the requirement sets and locks (default: the Dockerfile's context).",
     )
-    parser.add_argument(
+    options.add_argument(
         "--digests-file",
         default=str(ROOT / "docker-bake.json"),
-        help="where the lock digests go (default: docker-bake.json)",
+        help="Where the lock digests go (default: docker-bake.json).",
     )
-    parser.add_argument("--jobs", type=int, default=4, help="folders resolved at once")
-    parser.add_argument(
+    options.add_argument(
+        "--jobs", type=positive, default=4, help="How many folders are resolved at once (4)."
+    )
+    options.add_argument(
         "--uv",
         default=os.environ.get("UV") or default_uv(),
-        help="the uv to resolve with (default: $UV, else this Python's, else uv on PATH)",
+        help="The uv to resolve with (default: $UV, else this Python's, else uv on PATH).",
     )
-    args = parser.parse_args(argv)
-    args.full = args.full or args.upgrade
+    args = options.parse_args(argv)
+    offered = matrix.cells()
+    unknown = [str(cell) for cell in args.cells or [] if (cell.spark, cell.python) not in offered]
+    if unknown:
+        options.error(
+            f"no such cell in the matrix: {', '.join(unknown)}"
+            f" (cells: {', '.join(str(Cell(*cell)) for cell in offered)})"
+        )
+    args.archs = args.archs.split(",") if args.archs else list(matrix.architectures)
+    unknown = [arch for arch in args.archs if arch not in matrix.architectures]
+    if unknown:
+        options.error(
+            f"unknown architecture {', '.join(unknown)} (known: {', '.join(matrix.architectures)})"
+        )
+    # A package to upgrade moves even where the inputs did not change: every folder is resolved.
+    args.full = args.full or args.upgrade or bool(args.upgrade_package)
     Locker(args).run()
 
 

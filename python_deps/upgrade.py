@@ -1,20 +1,20 @@
-"""make upgrade: every lock re-resolved to the newest versions its inputs allow, what moved shown
-package by package, then proven: the images rebuilt and the test suite run on them. The new locks
-stay only if the proof passes; otherwise the old ones are put back and the failed tests named.
+"""make upgrade: every lock re-resolved to the newest versions its inputs allow, or with --package
+only the packages named, what moved shown package by package, then proven: the images rebuilt and
+the test suite run on them. The new locks stay only if the proof passes; otherwise the old ones
+are put back and the failed tests named.
 
-  1. the lock files (cells' and tools', docker-bake.json's digests) are copied aside;
-  2. `python -m python_deps lock --upgrade` resolves them all again, the committed pins ignored;
-  3. a table: each package that moved, old -> new, in which images, for which cells;
-  4. nothing moved: done. Else the proof (`make test`: build, then the whole suite), and on
+  1. The lock files (the cells' and the tools', docker-bake.json's digests) are copied aside.
+  2. `python-deps lock --upgrade` resolves them all again, the committed pins ignored; with
+     --package NAME, `python-deps lock --upgrade-package NAME` moves NAME alone in every lock
+     that has it, and every other pin stays unless NAME's new version requires otherwise.
+     --cells and --jobs go to the lock run (--cells leaves the tools' locks as they are).
+  3. A table: each package that moved, old -> new, in which images, for which cells.
+  4. Nothing moved: done. Else the proof (`make test`: build, then the whole suite), and on
      failure the copies go back.
-
-    python -m python_deps upgrade [--lock CMD] [--proof CMD]
-        (defaults: python -m python_deps lock --upgrade; make test)
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shlex
@@ -25,8 +25,13 @@ from collections import defaultdict
 from pathlib import Path
 
 from python_deps import DEPS_DIR, REPORTS, ROOT
+from python_deps.cli import cell_list, parser, positive
+from python_deps.cli import prefix as verb_prefix
 from python_deps.declaration import declaration
 from python_deps.lock import TEST_TOOL_SETS
+from python_deps.matrix import normalize
+
+PREFIX = verb_prefix("upgrade")
 
 # Who installs a tool lock (python_deps.lock's TOOL_SETS and TEST_TOOL_SETS).
 TOOLS_INSTALLED_BY = {
@@ -37,13 +42,13 @@ TOOLS_INSTALLED_BY = {
 }
 
 
-def locked_trees(deps: Path) -> list[Path]:
+def locked_trees(deps: Path, digests_file: Path = ROOT / "docker-bake.json") -> list[Path]:
     """Every file a lock run writes: the cells' and the tools' locks, the S3 server's of the
     iceberg test image, and the digests bake labels the images with."""
     return [
         deps / "locks",
         *(tool_set.parent / "locks" for tool_set in TEST_TOOL_SETS),
-        ROOT / "docker-bake.json",
+        digests_file,
     ]
 
 
@@ -94,9 +99,18 @@ def changes(
     return moved
 
 
-def print_changes(moved: dict[tuple[str, str, str, str], list[str]]) -> None:
+def print_changes(
+    moved: dict[tuple[str, str, str, str], list[str]], packages: list[str] | None = None
+) -> None:
     if not moved:
-        print("upgrade: nothing moved: every lock already has the newest versions its inputs allow")
+        print(
+            f"{PREFIX} nothing moved: "
+            + (
+                f"{', '.join(packages)} already at the newest versions the inputs allow"
+                if packages
+                else "every lock already has the newest versions its inputs allow"
+            )
+        )
         return
     rows = [("package", "old -> new", "in", "where")] + [
         (package, f"{old} -> {new}", installed_by, ", ".join(sorted(set(where))))
@@ -144,43 +158,104 @@ def failed_tests(junit: Path) -> list[str]:
     ]
 
 
+def lock_command(args) -> list[str]:
+    """The lock run of this upgrade: python-deps lock on the same folder, moving everything or
+    only the packages named."""
+    moving = (
+        [option for name in args.package for option in ("--upgrade-package", name)]
+        if args.package
+        else ["--upgrade"]
+    )
+    return [
+        sys.executable,
+        "-m",
+        "python_deps",
+        "lock",
+        "--deps-dir",
+        str(args.deps_dir),
+        "--digests-file",
+        str(args.digests_file),
+        *moving,
+        *(["--cells", ",".join(str(cell) for cell in args.cells)] if args.cells else []),
+        *(["--jobs", str(args.jobs)] if args.jobs else []),
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps upgrade", description=__doc__.split("\n\n")[0]
+    options = parser("upgrade", __doc__)
+    options.add_argument(
+        "--package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=(
+            "Move only this package, in every lock that has it, the other pins kept; repeat it for"
+            " more packages (default: every package of every lock)."
+        ),
     )
-    parser.add_argument(
+    options.add_argument(
+        "--cells",
+        type=cell_list,
+        metavar="CELL,...",
+        help=(
+            "Upgrade only these cells' locks, e.g. spark-4.3-python-3.13,spark-3.5-python-3.11"
+            " (default: every cell offered and the tools)."
+        ),
+    )
+    options.add_argument(
+        "--jobs", type=positive, help="How many lock folders are resolved at once (lock's default)."
+    )
+    options.add_argument(
+        "--proof",
+        default="make test",
+        help="The command that must pass for the new locks to stay (default: make test).",
+    )
+    options.add_argument(
         "--lock",
-        default=f"{sys.executable} -m python_deps lock --upgrade",
-        help="the command that re-resolves the locks",
+        metavar="CMD",
+        help=(
+            "The command that re-resolves the locks, in place of python-deps lock with the options"
+            " above (the tests' stand-in)."
+        ),
     )
-    parser.add_argument(
-        "--proof", default="make test", help="the command that must pass for the new locks to stay"
-    )
-    parser.add_argument(
+    options.add_argument(
         "--deps-dir",
         type=Path,
         default=DEPS_DIR,
-        help="the locks' folder (default: the Dockerfile's context)",
+        help="The folder of the requirement sets and locks (default: the Dockerfile's context).",
     )
-    args = parser.parse_args(argv)
+    options.add_argument(
+        "--digests-file",
+        type=Path,
+        default=ROOT / "docker-bake.json",
+        help="Where the lock digests go (default: docker-bake.json).",
+    )
+    args = options.parse_args(argv)
 
-    trees = locked_trees(args.deps_dir)
+    trees = locked_trees(args.deps_dir, args.digests_file)
     saved = snapshot(trees)
     before = {str(tree): pins(tree) for tree in trees if tree.is_dir()}
+    pinned = {
+        normalize(name) for tree in before.values() for lock in tree.values() for name in lock
+    }
+    unknown = [name for name in args.package if normalize(name) not in pinned]
+    if unknown:
+        options.error(f"no lock pins {', '.join(unknown)}: name a package of the locks")
+    lock = shlex.split(args.lock) if args.lock else lock_command(args)
 
     proven = False
     try:
-        if subprocess.run(shlex.split(args.lock), cwd=ROOT).returncode != 0:
+        if subprocess.run(lock, cwd=ROOT).returncode != 0:
             sys.exit(
-                "upgrade: re-resolving the locks failed (the reason is above);"
+                f"{PREFIX} error: re-resolving the locks failed (the reason is above);"
                 " the locks are as they were"
             )
         moved: dict = {}
         for tree in before:
             moved.update(changes(before[tree], pins(Path(tree))))
-        print_changes(moved)
+        print_changes(moved, args.package)
         if moved:
-            print(f"upgrade: proving the new locks: {args.proof}", flush=True)
+            print(f"{PREFIX} proving the new locks: {args.proof}", flush=True)
             junit = REPORTS / "junit.xml"
             junit.unlink(missing_ok=True)
             if subprocess.run(shlex.split(args.proof), cwd=ROOT).returncode != 0:
@@ -195,10 +270,11 @@ def main(argv: list[str] | None = None) -> None:
                     else " (no test report: it failed before the tests, see above)"
                 )
                 sys.exit(
-                    f"upgrade: `{args.proof}` failed with the new locks{named}. The old locks are"
-                    " back: pin what broke in its requirements-*.txt and run make upgrade again"
+                    f"{PREFIX} error: `{args.proof}` failed with the new locks{named}. The old"
+                    " locks are back: pin what broke in its requirements-*.txt and run make"
+                    " upgrade again"
                 )
-            print("upgrade: the new locks passed; review and commit them (git diff --stat)")
+            print(f"{PREFIX} the new locks passed; review and commit them (git diff --stat)")
         proven = True
     finally:
         # Anything short of a passing proof (a failure, an interrupt) puts the old locks back.

@@ -285,7 +285,7 @@ def test_unresolvable_requirement_names_the_file(tmp_path: Path):
             "--digests-file",
             str(tmp_path / "digests.json"),
             "--cells",
-            "4.2/3.11",
+            "spark-4.2-python-3.11",
             "--archs",
             "amd64",
         ],
@@ -295,9 +295,9 @@ def test_unresolvable_requirement_names_the_file(tmp_path: Path):
     )
     assert lock.returncode != 0
     assert lock.stderr.strip().splitlines()[-1] == (
-        "lock: requirements-base.txt requirements-gpu.txt requirements-iceberg.txt"
-        " cannot be resolved for Spark 4.2, "
-        "Python 3.11, amd64 (uv's reason is above):"
+        "python-deps lock: error: requirements-base.txt requirements-gpu.txt"
+        " requirements-iceberg.txt cannot be resolved for spark-4.2-python-3.11 on amd64"
+        " (uv's reason is above):"
         " relax the requirement it names, then run make lock again"
     )
     assert "pyiceberg" in lock.stderr

@@ -32,12 +32,12 @@ def test_an_edited_spark_line_re_resolves_only_its_cells(tmp_path: Path):
     with (deps / "spark-lines" / "3.5.txt").open("a") as constraints:
         constraints.write("# an edit\n")
     check = check_locks("--deps-dir", str(deps), "--archs", "amd64")
-    resolved = re.findall(r"^lock: (locks/\S+)$", check.stderr, re.M)
+    resolved = re.findall(r"^python-deps lock: (locks/\S+)$", check.stderr, re.M)
     stale = ["locks/spark-3.5/python-3.10/linux-amd64", "locks/spark-3.5/python-3.11/linux-amd64"]
     assert resolved == stale, check.stderr
     assert check.returncode != 0
     assert (
         check.stderr.strip().splitlines()[-1]
-        == f"lock: stale against their inputs: {' '.join(stale)};"
+        == f"python-deps lock: error: stale against their inputs: {' '.join(stale)};"
         " run 'make lock' and commit the result"
     )
