@@ -1,0 +1,36 @@
+# The Spark-on-Kubernetes runtime image of a cell, built as a user's own bake file would: with this
+# repository's bake files, from a target of them (the default: the cell's python-deps, the cell
+# being SPARK_VERSION and PYTHON_VERSION), or from an image already built or pulled
+# (PARENT=docker-image://...; set SPARK_VERSION for its line's Java).
+#   docker buildx bake -f docker-bake.hcl -f docker-bake.json -f examples/spark-runtime/docker-bake.hcl spark-runtime
+#   SPARK_VERSION=3.5 PARENT=docker-image://spark-k8s-python-deps:spark-3.5-python-3.11 docker buildx bake -f ... spark-runtime
+
+variable "PARENT" {
+  description = "The image to build on, as a bake context: target:NAME of docker-bake.hcl, or docker-image://REF"
+  default     = "target:${target_name(variants()[0], default_cell())}"
+}
+
+variable "JAVA_BASE" {
+  description = "Where Java is installed before it is laid on PARENT, as a bake context: PARENT's own base lets a cell's variants share the layer; empty for PARENT itself. Default: the cell's base where PARENT is a target of docker-bake.hcl"
+  default     = ""
+}
+
+# The base Java goes on: JAVA_BASE, else the cell's base for a target, else the parent itself (a
+# pulled image's base may be nowhere here).
+function "runtime_java_base" {
+  params = []
+  result = JAVA_BASE != "" ? JAVA_BASE : (trimprefix(PARENT, "target:") != PARENT ? base_context_of(PYTHON_VERSION) : "")
+}
+
+target "spark-runtime" {
+  description = "Spark-on-Kubernetes runtime (Java, uid 185, the entrypoint) on ${PARENT}"
+  context     = "examples/spark-runtime"
+  target      = "spark-runtime"
+  contexts    = merge({ python-deps = PARENT }, runtime_java_base() != "" ? { base = runtime_java_base() } : {})
+  args = {
+    PYTHON_DEPS   = "python-deps"
+    JAVA_BASE     = runtime_java_base() != "" ? "base" : "python-deps"
+    JAVA_VERSIONS = join(" ", spark_lines()[SPARK_VERSION].java)
+  }
+  tags   = ["spark-k8s-runtime:${TAG != "" ? TAG : cell_tag(default_cell())}"]
+}
