@@ -7,6 +7,7 @@ program. `python-deps VERB --help` tells what a verb takes.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from python_deps.cli import PROG, Parser, fail
@@ -50,10 +51,14 @@ VERBS = {
         "Print the release's legs, run one leg, or merge them (make release-matrix, release-leg,"
         " release-merge).",
     ),
-    "bases": ("python_deps.bases", "Check the base images the cells build on (make bases)."),
+    "bases": (
+        "python_deps.bases",
+        "Say what making the base images of bake groups takes, and whether they are here (make"
+        " bases).",
+    ),
     "figures": (
         "python_deps.figures",
-        "Print the figures the documentation quotes, from the reports of the runs.",
+        "Write docs/figures.md, the page of measured figures, from a run's reports/ folder.",
     ),
     "docs": (
         "python_deps.docs",
@@ -105,7 +110,14 @@ def main(argv: list[str] | None = None) -> None:
         # --help, or the one-line error: no verb, an unknown one, an option before it.
         top_parser().parse_args(argv)
         top_parser().error(f"expected a verb first: {', '.join(VERBS)}")
-    sys.exit(run(argv[0], argv[1:]))
+    try:
+        status = run(argv[0], argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (| head): no traceback, and no second error at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
+    sys.exit(status)
 
 
 if __name__ == "__main__":

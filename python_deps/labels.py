@@ -3,11 +3,13 @@ where its constraints are; and whether two images can be a driver and its execut
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import subprocess
 import sys
+
+from python_deps import cli
+from python_deps.declaration import Cell
 
 PREFIX = "spark-k8s.python-deps"
 CELL_FOLDER = re.compile(
@@ -64,28 +66,29 @@ def pair_problems(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps pair",
-        description="Check, from their labels, that a driver image and an executor image run"
-        " the same Spark line and Python (make check-pair DRIVER=... EXECUTOR=...).",
+    parser = cli.parser(
+        "pair",
+        "Check, from their labels, that a driver image and an executor image run the same Spark"
+        " line and Python (make check-pair DRIVER=... EXECUTOR=...).",
     )
-    parser.add_argument("driver")
-    parser.add_argument("executor")
+    parser.add_argument("driver", help="The driver's image, in the engine's store.")
+    parser.add_argument("executor", help="The executors' image, in the engine's store.")
     args = parser.parse_args(argv)
     try:
         cell, executor_cell = cell_of(args.driver), cell_of(args.executor)
     except LookupError as error:
-        raise SystemExit(f"check-pair: {error}") from None
+        cli.fail("pair", " ".join(str(error).split()))
     problems = pair_problems(args.driver, cell, args.executor, executor_cell)
     if problems:
-        raise SystemExit(
-            "check-pair: these images cannot be a driver and its executors: "
+        cli.fail(
+            "pair",
+            "these images cannot be a driver and its executors: "
             + "; ".join(problems)
-            + ". Build both from one cell (spark-X.Y-python-A.B)."
+            + ". Build both from one cell (spark-X.Y-python-A.B).",
         )
     print(
-        f"check-pair: {args.driver} and {args.executor} run Spark {cell['spark']} on Python"
-        f" {cell['python']}"
+        f"{cli.prefix('pair')} {args.driver} and {args.executor} run"
+        f" {Cell(cell['spark'], cell['python'])}"
     )
 
 

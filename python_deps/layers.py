@@ -2,24 +2,23 @@
 each layer writes or deletes, its compressed and uncompressed bytes, and the instruction that
 made it. Works with any engine and buildx driver, and needs no disk.
 
-Used by the layer tests, and on its own as the size report (`make sizes`):
-    python -m python_deps sizes [--json FILE] [IMAGE...]    default: the images of BAKE_GROUP (ci)
+Used by the layer tests, and on its own as the size report (`make sizes`, `python-deps sizes`),
+of the images named or by default those of BAKE_GROUP (ci unless set).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
 import re
 import subprocess
-import sys
 import tarfile
 from dataclasses import dataclass
 
 import zstandard
 
+from python_deps import cli
 from python_deps.bake import bake_group
 from python_deps.matrix import engine_arch, variants
 
@@ -169,18 +168,19 @@ def report(images: list[str]) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps sizes", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("--json", metavar="FILE", help="also write the report as JSON to FILE")
+    parser = cli.parser("sizes", __doc__)
+    parser.add_argument("--json", metavar="FILE", help="Also write the report as JSON to FILE.")
     parser.add_argument(
-        "images", nargs="*", help="default: the images of the bake group BAKE_GROUP (ci)"
+        "images",
+        nargs="*",
+        metavar="IMAGE",
+        help="An image to report (default: the images of the bake group BAKE_GROUP, ci).",
     )
     args = parser.parse_args(argv)
     try:
         result = report(args.images or [variant.image for variant in variants(bake_group())])
     except RuntimeError as error:
-        sys.exit(f"layers: {error}")
+        cli.fail("sizes", " ".join(str(error).split()))
     if args.json:
         with open(args.json, "w") as output:
             json.dump(result, output, indent=2)

@@ -3,17 +3,16 @@ platform team to clear before shipping: per kind of component (Python, Debian), 
 the components that declare it, copyleft ones (GPL, LGPL, AGPL, MPL, EPL, CDDL) marked, and the
 components that declare none or a non-free one named. Licences are as declared: a package that
 states two (an expression and a classifier) is counted under both.
-
-    python -m python_deps licences [FOLDER]     (default reports/sbom)
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
+
+from python_deps import cli
 
 COPYLEFT = re.compile(
     r"\b(A?GPL|LGPL|GNU (Library or )?(Lesser )?General Public|MPL|Mozilla Public"
@@ -35,11 +34,18 @@ def declared(component: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    folder = Path(argv[0] if argv else "reports/sbom")
+    parser = cli.parser("sbom", __doc__)
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=Path("reports/sbom"),
+        help="The folder of the SBOMs, *.cdx.json (default: reports/sbom, where make sbom writes).",
+    )
+    folder = parser.parse_args(argv).folder
     files = sorted(folder.rglob("*.cdx.json"))
     if not files:
-        sys.exit(f"licences: no SBOM under {folder}: run make sbom first")
+        cli.fail("sbom", f"no SBOM under {folder}: run make sbom first")
     by_kind: dict[str, dict[str, set[str]]] = {
         "Python": defaultdict(set),
         "Debian": defaultdict(set),

@@ -2,8 +2,8 @@
 Dockerfile stage built for one cell (Spark line, Python version) and its platforms. What a stage
 is and what it installs comes from the declaration (python_deps.declaration).
 
-    python -m python_deps matrix [GROUP...]    the variant targets of these groups
-                                               (default: BAKE_GROUP)
+`python-deps matrix [GROUP...]` prints the variant targets of these bake groups or targets (by
+default those of BAKE_GROUP, ci unless set).
 """
 
 from __future__ import annotations
@@ -156,6 +156,20 @@ def engine_arch() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from python_deps.bake import bake_group
+    from python_deps.bake import BakeError, bake_group
+    from python_deps.cli import fail, parser
 
-    print(" ".join(variant.target for variant in variants(argv or bake_group())))
+    options = parser("matrix", __doc__)
+    options.add_argument(
+        "groups",
+        nargs="*",
+        metavar="GROUP",
+        help="A bake group or target (default: BAKE_GROUP, ci unless set).",
+    )
+    args = options.parse_args(argv)
+    try:
+        print(" ".join(variant.target for variant in variants(args.groups or bake_group())))
+    except BakeError as error:
+        # bake's progress, then its reason on the last line
+        command, _, output = str(error).partition(" failed: ")
+        fail("matrix", f"{command} failed: {(output.strip().splitlines() or ['?'])[-1]}")

@@ -17,12 +17,11 @@ an OCI referrer of its manifest (`oras attach`, artifact type application/vnd.cy
 only the tag scheme that oras falls back to. An SBOM already attached is not attached again, so
 a run cut off after the image's push finishes the attachments when run again.
 
-    python -m python_deps publish REGISTRY [--tested FILE]      e.g. ghcr.io/acme/
+REGISTRY is the prefix of the pushed names, e.g. ghcr.io/acme/.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -32,7 +31,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from python_deps import REPORTS, ROOT
+from python_deps import REPORTS, ROOT, cli
 
 # A push that has not finished by then has stalled (a registry that takes the connection and
 # never answers leaves docker push waiting for ever): it is stopped and reported as broken off.
@@ -183,7 +182,7 @@ def push(local: str, remote: str, digest: str, registry: str) -> None:
             f"{remote} holds {held or 'nothing readable'} after the push, not the tested {digest}:"
             " the engine rewrote the image on push (is the containerd image store on?)"
         )
-    print(f"publish: {remote}@{digest}")
+    print(f"{cli.prefix('publish')} {remote}@{digest}")
 
 
 def oras(*arguments: str, registry: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -269,23 +268,21 @@ def attach_sboms(remote: str, image: dict, registry: str) -> None:
             raise Refusal(
                 f"{refusal}: the image {remote} ({platform}) is pushed; run again to attach it"
             ) from None
-        print(f"publish: {subject} has the SBOM {image['sboms'][platform]}")
+        print(f"{cli.prefix('publish')} {subject} has the SBOM {image['sboms'][platform]}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps publish", description=__doc__.splitlines()[0]
-    )
+    parser = cli.parser("publish", __doc__)
     parser.add_argument(
-        "registry", help="prefix of the pushed names, with its trailing slash, e.g. ghcr.io/acme/"
+        "registry", help="The prefix of the pushed names, with its trailing slash: ghcr.io/acme/."
     )
     parser.add_argument(
         "--tested",
         type=Path,
         default=REPORTS / "tested.json",
-        help="the record of a green test run (make test writes it)",
+        help="The record of a green test run (make test writes it to reports/tested.json).",
     )
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     registry = options.registry if options.registry.endswith("/") else f"{options.registry}/"
     try:
         if not options.tested.exists():
@@ -308,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                 attach_sboms(remote, image, registry)
                 attached.add(image["digest"])
     except Refusal as refusal:
-        print(f"publish: error: {refusal}", file=sys.stderr)
+        print(f"{cli.prefix('publish')} error: {refusal}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,17 +1,17 @@
 """The release, fanned out: one leg per cell and platform, each on a machine of that platform,
 then one merge from the legs' records alone.
 
-    python -m python_deps release matrix [--group offered]
+    python-deps release matrix [--group offered]
         the legs, as the GitHub Actions matrix (JSON): one per cell and platform of the group's
         images, and one per cell and platform of its gpu images where RAPIDS has wheels (a gpu
         lock), each with its runner and base
-    python -m python_deps release leg --cell CELL --platform PLATFORM [--kind images|gpu]
-                                      [--staging PREFIX] [--records DIR] [--pytest-args ARGS]
+    python-deps release leg --cell CELL --platform PLATFORM [--kind images|gpu]
+                            [--staging PREFIX] [--records DIR] [--pytest-args ARGS]
         builds the leg's images for that platform, tests them, and pushes the tested bytes by
         digest only (no tag) to the staging prefix, each platform's SBOM attached as a referrer;
         writes DIR/LEG.json, the record the merge reads, whatever the result
-    python -m python_deps release merge --staging PREFIX --production PREFIX [--records DIR]
-                                        [--group offered]
+    python-deps release merge --staging PREFIX --production PREFIX [--records DIR]
+                              [--group offered]
         per image and cell, one index of the legs' tested manifests in the production
         repository, or nothing for a cell whose legs are not all there and green; tags: the
         cell's moving ones (and latest) and an immutable one per commit, never moved
@@ -22,7 +22,6 @@ between a test and a tag.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -34,7 +33,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
-from python_deps import REPORTS, ROOT
+from python_deps import REPORTS, ROOT, cli
 from python_deps.bake import BakeError, build_environment, definition
 from python_deps.declaration import declaration
 from python_deps.matrix import lock_folder, variants
@@ -584,7 +583,7 @@ def merge(groups: list[str], records_dir: Path, staging: str, production: str) -
             except Refusal as refusal:
                 # The other cells go on: each is released whole or not at all.
                 refused += 1
-                print(f"release-merge: {cell}: {refusal}", file=sys.stderr)
+                print(f"{cli.prefix('release merge')} {cell}: {refusal}", file=sys.stderr)
     finally:
         # What did ship is signed and scanned, whatever stopped the rest.
         RELEASE.mkdir(parents=True, exist_ok=True)
@@ -599,45 +598,75 @@ def prefix(value: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps release", description=__doc__.splitlines()[0]
+    parser = cli.parser("release", __doc__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    summaries = {
+        "matrix": "Print the legs, as the GitHub Actions matrix (JSON).",
+        "leg": "Build, test and stage one leg, and write its record.",
+        "merge": "Index, promote and tag each cell from the legs' records.",
+    }
+    matrix, leg, merged = (
+        commands.add_parser(
+            name, help=summary, description=summary, formatter_class=parser.formatter_class
+        )
+        for name, summary in summaries.items()
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    matrix = commands.add_parser("matrix", help="the legs, as a GitHub Actions matrix (JSON)")
-    leg = commands.add_parser("leg", help="build, test and stage one leg")
-    merged = commands.add_parser("merge", help="index, promote and tag from the legs' records")
     for command in (matrix, leg, merged):
         command.add_argument(
-            "--group", default="offered", help="bake groups whose cells are released"
+            "--group",
+            default="offered",
+            help="The bake groups whose cells are released, space-separated (offered).",
         )
     for command in (leg, merged):
         command.add_argument(
-            "--records", type=Path, default=RELEASE / "legs", help="the legs' records"
+            "--records",
+            type=Path,
+            default=RELEASE / "legs",
+            help="The folder of the legs' records (reports/release/legs).",
         )
         command.add_argument(
             "--staging",
             default="",
-            help="prefix of the staging repositories, e.g. ghcr.io/acme/staging/",
+            help="The prefix of the staging repositories, e.g. ghcr.io/acme/staging/.",
         )
-    leg.add_argument("--cell", required=True, help="e.g. spark-4.0-python-3.11")
-    leg.add_argument("--platform", required=True, help="e.g. linux/arm64")
-    leg.add_argument("--kind", default="images", choices=["images", "gpu"])
-    leg.add_argument("--pytest-args", default=LEG_PYTEST_ARGS, help="what the leg's tests are")
-    merged.add_argument("--production", required=True, help="e.g. ghcr.io/acme/")
-    options = parser.parse_args(argv)
+    leg.add_argument(
+        "--cell",
+        required=True,
+        type=cli.one_cell,
+        help="The leg's cell, e.g. spark-4.0-python-3.11.",
+    )
+    leg.add_argument("--platform", required=True, help="The leg's platform, e.g. linux/arm64.")
+    leg.add_argument(
+        "--kind",
+        default="images",
+        choices=["images", "gpu"],
+        help="Which images the leg builds: the variants without a device, or the gpu ones.",
+    )
+    leg.add_argument(
+        "--pytest-args", default=LEG_PYTEST_ARGS, help="The pytest arguments of the leg's tests."
+    )
+    merged.add_argument(
+        "--production", required=True, help="The prefix of the released names, e.g. ghcr.io/acme/."
+    )
+    options, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Named by the sub-verb that was given them, not by release.
+        {"matrix": matrix, "leg": leg, "merge": merged}[options.command].error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
     groups = options.group.split()
     try:
         if options.command == "matrix":
             print(json.dumps([leg.matrix_entry() for leg in legs(groups)]))
             return 0
         if options.command == "leg":
-            found = find_leg(groups, options.cell, options.platform, options.kind)
+            found = find_leg(groups, str(options.cell), options.platform, options.kind)
             return run_leg(found, prefix(options.staging), options.records, options.pytest_args)
         if not options.staging:
             raise Refusal("set STAGING, the prefix the legs pushed to")
         return merge(groups, options.records, prefix(options.staging), prefix(options.production))
     except (Refusal, BakeError) as refusal:
-        print(f"release-{options.command}: error: {refusal}", file=sys.stderr)
+        print(f"{cli.prefix(f'release {options.command}')} error: {refusal}", file=sys.stderr)
         return 1
 
 

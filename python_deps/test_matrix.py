@@ -6,13 +6,11 @@ cell's images are removed and the build cache trimmed, so that the disk holds on
 (a gpu image is about 6 GB). Prints passed/failed/skipped and wall time per cell and writes them
 to reports/matrix.json; exits non-zero if any cell failed.
 
-    python -m python_deps test-matrix [--cells spark-4.0-python-3.11,...]
-                                      [--variants python-deps,python-deps-iceberg]
+--cells picks cells, --variants leaves variants out (python-deps is always tested).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -20,7 +18,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 
 from python_deps import REPORTS as ALL_REPORTS
-from python_deps import ROOT
+from python_deps import ROOT, cli
 from python_deps.bake import HARNESS_BAKE_FILES, definition
 from python_deps.matrix import Variant, variants
 
@@ -47,7 +45,7 @@ def test_cell(cell: str, selected: list[Variant]) -> dict:
     junit = REPORTS / f"{cell}.xml"
     junit.unlink(missing_ok=True)
     targets = " ".join(variant.target for variant in selected)
-    print(f"matrix: {cell}: {targets}", file=sys.stderr, flush=True)
+    print(f"{cli.prefix('test-matrix')} {cell}: {targets}", file=sys.stderr, flush=True)
     start = time.monotonic()
     run = subprocess.run(
         [
@@ -90,20 +88,22 @@ def test_cell(cell: str, selected: list[Variant]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m python_deps test-matrix", description=__doc__.split("\n\n")[0]
-    )
+    parser = cli.parser("test-matrix", __doc__)
     parser.add_argument(
         "--cells",
-        help="comma-separated cells, e.g. spark-4.0-python-3.11 (default: every cell of `matrix`)",
+        type=cli.cell_list,
+        metavar="CELL,...",
+        help="Test only these cells, e.g. spark-4.0-python-3.11 (default: every cell of matrix).",
     )
     parser.add_argument(
         "--variants",
+        metavar="VARIANT,...",
         help=(
-            "comma-separated variants, e.g. python-deps-iceberg (python-deps always; default: all)"
+            "Test only these variants, e.g. python-deps-iceberg (python-deps always; default: all)."
         ),
     )
     args = parser.parse_args(argv)
+    cells = [str(cell) for cell in args.cells] if args.cells else []
     # python-deps always: the gpu and iceberg images are tested against it, and built on it anyway.
     wanted = set(args.variants.split(",")) | {"python-deps"} if args.variants else None
     by_cell: dict[str, list[Variant]] = {}
@@ -111,17 +111,19 @@ def main(argv: list[str] | None = None) -> None:
         if wanted and variant.name not in wanted:
             continue
         by_cell.setdefault(variant.cell, []).append(variant)
-    unknown = set(args.cells.split(",")) - set(by_cell) if args.cells else set()
+    unknown = set(cells) - set(by_cell)
     if unknown or not by_cell:
-        sys.exit(
-            "matrix: no such cell in the group matrix:"
-            f" {', '.join(sorted(unknown)) or '(none selected)'}; cells: {', '.join(by_cell)}"
+        cli.fail(
+            "test-matrix",
+            "no such cell in the group matrix:"
+            f" {', '.join(sorted(unknown)) or '(none selected)'}; cells: {', '.join(by_cell)}",
+            status=2,
         )
     REPORTS.mkdir(parents=True, exist_ok=True)
     results = [
         test_cell(cell, selected)
         for cell, selected in by_cell.items()
-        if not args.cells or cell in args.cells.split(",")
+        if not cells or cell in cells
     ]
     (REPORTS.parent / "matrix.json").write_text(json.dumps(results, indent=2))
 

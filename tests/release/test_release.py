@@ -290,7 +290,9 @@ def check_a_failed_leg_releases_nothing_of_its_cell(registry, staging, records, 
     refused = merge(staging, production, mixed)
     lines = refused.stderr.strip().splitlines()
     assert refused.returncode == 1 and len(lines) == 1, refused.stderr
-    assert lines[0].startswith(f"release-merge: {CELL}: not released, nothing tagged: leg ")
+    assert lines[0].startswith(
+        f"python-deps release merge: {CELL}: not released, nothing tagged: leg "
+    )
     assert f"leg {leg_name(PLATFORMS[1])} failed" in lines[0], lines[0]
     catalog = json.loads(registry.get("_catalog")[0])["repositories"]
     assert not [name for name in catalog if name.startswith("prod-failed/")], catalog

@@ -88,5 +88,7 @@ def test_a_leg_of_no_cell_is_refused_in_one_line():
     refused = release("leg", "--cell", "spark-3.5-python-3.13", "--platform", "linux/amd64")
     lines = refused.stderr.strip().splitlines()
     assert refused.returncode == 1 and len(lines) == 1, refused.stderr
-    assert lines[0].startswith("release-leg: error: no images leg spark-3.5-python-3.13"), lines
+    assert lines[0].startswith(
+        "python-deps release leg: error: no images leg spark-3.5-python-3.13"
+    ), lines
     assert "spark-3.5-python-3.11" in lines[0], "the cells offered are not listed"
