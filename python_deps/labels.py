@@ -68,11 +68,15 @@ def pair_problems(
 def main(argv: list[str] | None = None) -> None:
     parser = cli.parser(
         "pair",
-        "Check, from their labels, that a driver image and an executor image run the same Spark"
-        " line and Python (make check-pair DRIVER=... EXECUTOR=...).",
+        "Check, from their labels, that a driver image and an executor image run the same Spark\n"
+        "line and Python (make check-pair DRIVER=... EXECUTOR=...).",
     )
-    parser.add_argument("driver", help="The driver's image, in the engine's store.")
-    parser.add_argument("executor", help="The executors' image, in the engine's store.")
+    parser.add_argument(
+        "driver", metavar="DRIVER", help="The driver's image, in the engine's store."
+    )
+    parser.add_argument(
+        "executor", metavar="EXECUTOR", help="The executors' image, in the engine's store."
+    )
     args = parser.parse_args(argv)
     try:
         cell, executor_cell = cell_of(args.driver), cell_of(args.executor)

@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "folder",
         nargs="?",
+        metavar="FOLDER",
         type=Path,
         default=Path("reports/sbom"),
         help="The folder of the SBOMs, *.cdx.json (default: reports/sbom, where make sbom writes).",
