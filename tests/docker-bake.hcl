@@ -1,22 +1,48 @@
 # Test-only images, baked by the test harness together with ../docker-bake.hcl: each variant of
-# each cell plus what its runtime tests need and the layer itself must not carry, a Java runtime
-# its Spark line supports for a local Spark session and the user Spark on Kubernetes runs as (one
-# layer per base, shared by its variants' test images), for iceberg an S3 endpoint; and one
-# PostgreSQL server for all.
+# each cell as Spark on Kubernetes runs it, examples/spark-runtime's image on it (a Java runtime
+# its Spark line supports, installed once per base and shared by its variants' images, the spark
+# user, the entrypoint; the tests run what users run), for iceberg with an S3 endpoint on top;
+# and one PostgreSQL server for all.
+
+# The example's build of a variant, as its own bake file makes it from a target: Java on the cell's base.
+function "runtime_contexts" {
+  params = [variant, cell]
+  result = { python-deps = "target:${target_name(variant, cell)}", base = base_context_of(cell.python) }
+}
+
+function "runtime_args" {
+  params = [cell]
+  result = { PYTHON_DEPS = "python-deps", JAVA_BASE = "base", JAVA_VERSIONS = join(" ", spark_lines()[cell.spark].java) }
+}
+
+# The runtime image of a variant under the iceberg test image (not tagged: a context alone).
+target "test-runtime" {
+  name        = "${target_name(variant, cell)}-runtime"
+  description = "The spark-runtime example on ${target_name(variant, cell)}"
+  context     = "examples/spark-runtime"
+  target      = "spark-runtime"
+  contexts    = runtime_contexts(variant, cell)
+  args        = runtime_args(cell)
+  matrix = {
+    cell    = cells()
+    variant = variants()
+  }
+}
 
 target "test" {
   name        = "${target_name(variant, cell)}-test"
-  description = "Test image: ${target_name(variant, cell)} + Java (${join(" or ", spark_lines()[cell.spark].java)}) + the spark user (uid 185)${variant.stage == "iceberg" ? " + moto's S3 server" : ""}"
-  context     = "tests/images/runtime"
-  contexts    = { variant = "target:${target_name(variant, cell)}", base = base_context_of(cell.python) }
-  target      = variant.stage == "iceberg" ? "with-object-store" : "runtime"
+  description = "Test image: ${target_name(variant, cell)} as the spark-runtime example builds on it: Java (${join(" or ", spark_lines()[cell.spark].java)}), the spark user (uid 185), the entrypoint${variant.stage == "iceberg" ? " + moto's S3 server" : ""}"
+  context     = variant.stage == "iceberg" ? "tests/images/runtime" : "examples/spark-runtime"
+  contexts    = variant.stage == "iceberg" ? { spark-runtime = "target:${target_name(variant, cell)}-runtime" } : runtime_contexts(variant, cell)
+  target      = variant.stage == "iceberg" ? "with-object-store" : "spark-runtime"
   secret      = build_secrets()
-  args        = { JAVA_VERSIONS = join(" ", spark_lines()[cell.spark].java) }
+  # JAVA_VERSIONS for both: the tests read the line's Java versions here.
+  args = runtime_args(cell)
   # TAG, where set, as the variants': a build under a tag of its own (a release leg's) leaves
   # the others' test images alone.
-  tags        = ["spark-k8s-${variant.image}-test:${TAG != "" ? TAG : cell_tag(cell)}"]
+  tags = ["spark-k8s-${variant.image}-test:${TAG != "" ? TAG : cell_tag(cell)}"]
   # The variants' compression: layers they share are their blobs, not converted ones.
-  output      = [image_output()]
+  output = [image_output()]
   matrix = {
     cell    = cells()
     variant = variants()
