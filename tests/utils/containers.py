@@ -4,6 +4,7 @@ GPU probe."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 import uuid
@@ -111,6 +112,17 @@ def wait_for_log(container: str, line: str, seconds: int = 120) -> None:
     raise RuntimeError(f"{container}: no '{line}' in {seconds} s: {docker.logs(container)[-3000:]}")
 
 
+def wait_for_match(container: str, pattern: str, seconds: int = 120) -> re.Match:
+    """The first match of a regular expression in a container's log, once there is one."""
+    for _ in range(seconds * 2):
+        if match := re.search(pattern, docker.logs(container)):
+            return match
+        time.sleep(0.5)
+    raise RuntimeError(
+        f"{container}: no /{pattern}/ in {seconds} s: {docker.logs(container)[-3000:]}"
+    )
+
+
 def run_json(image: str, *command: str, **options) -> dict:
     """run_in() of a unit that prints its JSON report last, after whatever Spark logged."""
     return json.loads(run_in(image, *command, **options).strip().splitlines()[-1])
@@ -121,16 +133,18 @@ def spark_network(image: str, purpose: str, volumes: list[tuple] = ()):
     """A network of its own for Spark processes in containers of `image`, as the spark user;
     yields (network, start): start(alias, command) runs the shell command line `command` in a
     container reachable on the network as `alias`, and returns the container's name. The
-    containers and the network are removed after."""
+    containers and the network are removed after. A list for `command` goes to the image's
+    entrypoint as its arguments (`["executor"]`), with `environment`."""
     suffix = uuid.uuid4().hex[:8]
     network = docker.network.create(f"python-deps-{purpose}-{suffix}")
     started = []
 
-    def start(alias: str, command: str) -> str:
+    def start(alias: str, command: str | list[str], environment: dict | None = None) -> str:
         name = f"python-deps-{purpose}-{alias}-{suffix}"
         docker.run(
             image,
-            ["sh", "-c", f"exec {command}"],
+            command if isinstance(command, list) else ["sh", "-c", f"exec {command}"],
+            envs=environment or {},
             detach=True,
             name=name,
             hostname=alias,
@@ -205,3 +219,39 @@ def submit_jobs(test_image: str, network: str, master: str, *arguments: str, **o
         user=SPARK_USER,
         **options,
     )
+
+
+# The runtime image's smoke job (examples/spark-runtime/smoke_job.py), as a pod's spark-submit
+# names it; the Kubernetes workflow runs it too. Its report is the line after this prefix.
+SMOKE_JOB = "local:///opt/spark/examples/smoke_job.py"
+SMOKE_REPORT = "smoke-job: "
+
+
+def smoke_report(log: str) -> dict:
+    """The smoke job's report in a driver's log."""
+    lines = [line for line in log.splitlines() if line.startswith(SMOKE_REPORT)]
+    if not lines:
+        raise AssertionError(f"no smoke-job report in the driver's log: {log[-3000:]}")
+    return json.loads(lines[-1].removeprefix(SMOKE_REPORT))
+
+
+def executor_pod_environment(
+    driver_url: str, application_id: str, executor_id: str, hostname: str, java_options=()
+) -> dict[str, str]:
+    """The environment spark-submit on Kubernetes gives an executor pod (Spark's
+    BasicExecutorFeatureStep): the entrypoint's `executor` reads it. The pod's IP is the
+    container's name on its network here."""
+    return {
+        "SPARK_USER": "spark",
+        "SPARK_DRIVER_URL": driver_url,
+        "SPARK_EXECUTOR_CORES": "1",
+        "SPARK_EXECUTOR_MEMORY": "512m",
+        "SPARK_APPLICATION_ID": application_id,
+        "SPARK_CONF_DIR": "/opt/spark/conf",
+        "SPARK_EXECUTOR_ID": executor_id,
+        "SPARK_RESOURCE_PROFILE_ID": "0",
+        "SPARK_EXECUTOR_POD_IP": hostname,
+        "SPARK_EXECUTOR_POD_NAME": f"smoke-exec-{executor_id}",
+        "SPARK_LOCAL_DIRS": "/tmp",
+        **{f"SPARK_JAVA_OPT_{index}": option for index, option in enumerate(java_options)},
+    }
