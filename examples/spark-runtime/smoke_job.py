@@ -49,7 +49,8 @@ def main() -> int:
             return 1
         time.sleep(1)
     frame = spark.range(0, ROWS, numPartitions=PARTITIONS)
-    reports = [json.loads(row[0]) for row in frame.select(pandas_udf(report, "string")("id")).distinct().collect()]
+    rows = frame.select(pandas_udf(report, "string")("id")).distinct().collect()
+    reports = [json.loads(row[0]) for row in rows]
     driver = where()
     hosts = {}
     for task in reports:
