@@ -2,11 +2,11 @@
 # Spark line x Python version x variant (python-deps, -gpu, -iceberg).
 #   docker buildx bake python-deps            base variant of the default cell (SPARK_VERSION, PYTHON_VERSION)
 #   docker buildx bake all                    every variant of that cell
+#   CELL=spark-3.5-python-3.11 docker buildx bake cell   another cell's variants that need no GPU
 #   docker buildx bake matrix                 every cell offered whose Python has a base image
 #   docker buildx bake ci                     the cells `make test` builds and tests
 #   docker buildx bake --list=targets         what each target is
-# Variables can be set from the environment: SPARK_VERSION=3.5 PYTHON_VERSION=3.11 docker buildx bake all
-# docker-bake.json, read with this file, holds the lock digests that scripts/lock.sh writes.
+# docker-bake.json, read with this file, holds the lock digests that `make lock` writes.
 
 variable "REGISTRY" {
   description = "Prefix of the image names, with its trailing slash, e.g. ghcr.io/acme/"
@@ -28,6 +28,13 @@ variable "SPARK_VERSION" {
 variable "PYTHON_VERSION" {
   description = "Python version of the default cell"
   default     = "3.13"
+}
+
+# A cell other than the default one for the variant groups (python-deps, -gpu, -iceberg, all,
+# cell): its images keep their cell's tag, and latest stays with the default cell.
+variable "CELL" {
+  description = "The cell the variant groups build, spark-X.Y-python-A.B (e.g. spark-3.5-python-3.11); the default cell when empty"
+  default     = ""
 }
 
 # Which images are built for which platforms: a profile of platform_profiles(), below. The
@@ -164,7 +171,7 @@ function "cells" {
 function "cell_refusal" {
   params = [spark, python]
   result = (!contains(keys(spark_lines()), spark)
-    ? "SPARK_VERSION ${spark} is not a Spark line offered here: use one of ${join(", ", keys(spark_lines()))}, or add it to spark_lines() in docker-bake.hcl and run make lock."
+    ? "Spark ${spark} is not a Spark line offered here: use one of ${join(", ", keys(spark_lines()))}, or add it to spark_lines() in docker-bake.hcl and run make lock."
     : (contains(spark_lines()[spark].pythons, python) ? "" : "Spark ${spark} does not support Python ${python} (${spark_lines()[spark].why}): its cells are Python ${join(", ", spark_lines()[spark].pythons)}."))
 }
 
@@ -294,11 +301,13 @@ function "base_image" {
   ), python, "")
 }
 
-# The first problem with SPARK_VERSION, PYTHON_VERSION, PLATFORM_PROFILE, PLATFORMS and
+# The first problem with CELL, SPARK_VERSION, PYTHON_VERSION, PLATFORM_PROFILE, PLATFORMS and
 # WHEELHOUSE_VARIANTS, "" where there is none.
 function "input_error" {
   params = []
   result = join("", compact([
+    CELL == "" || length(cell_parts()) == 2 ? "" : "CELL=${CELL} is not a cell: write it spark-X.Y-python-A.B, e.g. spark-${SPARK_VERSION}-python-${PYTHON_VERSION}.",
+    cell_refusal(chosen_cell().spark, chosen_cell().python),
     cell_refusal(SPARK_VERSION, PYTHON_VERSION),
     contains(keys(platform_profiles()), PLATFORM_PROFILE) ? "" : "PLATFORM_PROFILE=${PLATFORM_PROFILE} is not a profile: use one of ${join(", ", keys(platform_profiles()))}.",
     length(setsubtract(compact(split(",", PLATFORMS)), locked_platforms())) == 0 ? "" : "PLATFORMS=${PLATFORMS} names a platform without locks: use ${join(", ", locked_platforms())} or several, comma-separated.",
@@ -341,6 +350,18 @@ function "default_cell" {
   result = { spark = SPARK_VERSION, python = PYTHON_VERSION }
 }
 
+# CELL's Spark line and Python, [] where it is not of the form spark-X.Y-python-A.B.
+function "cell_parts" {
+  params = []
+  result = flatten(regexall("^spark-([0-9]+[.][0-9]+)-python-([0-9]+[.][0-9]+)$", CELL))
+}
+
+# The cell the variant groups build: CELL, else the default cell.
+function "chosen_cell" {
+  params = []
+  result = length(cell_parts()) == 2 ? { spark = cell_parts()[0], python = cell_parts()[1] } : default_cell()
+}
+
 function "target_name" {
   params = [variant, cell]
   result = "${variant.image}-${cell_id(cell)}"
@@ -361,7 +382,7 @@ function "platforms" {
 # platform without locks).
 function "variant_platforms" {
   params = [variant, cell]
-  result = (PLATFORMS == "" && length(profile().platforms) > 0 && contains(profile().images, variant.image) && (profile().every_cell || cell == default_cell())
+  result = (PLATFORMS == "" && length(profile().platforms) > 0 && contains(profile().images, variant.image) && (profile().every_cell || cell == chosen_cell())
   ? profile().platforms : platforms())
 }
 
@@ -519,10 +540,10 @@ target "wheelhouse" {
   inherits    = ["_common"]
   description = "Every file the locks of the default cell's WHEELHOUSE_VARIANTS name, hash-checked, written to WHEELHOUSE (default ./wheelhouse)"
   target      = "wheelhouse-files"
-  args = merge(cell_args(default_cell()), {
+  args = merge(cell_args(chosen_cell()), {
     WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in variants() : variant_locks(variant) if length(WHEELHOUSE_VARIANTS) == 0 || contains(WHEELHOUSE_VARIANTS, variant.image)])))
   })
-  contexts = base_context(PYTHON_VERSION)
+  contexts = base_context(chosen_cell().python)
   output   = ["type=local,dest=${WHEELHOUSE != "" ? WHEELHOUSE : "wheelhouse"}"]
 }
 
@@ -535,26 +556,31 @@ group "sbom-offered" {
   targets = flatten([for variant in variants() : [for cell in cells() : "${target_name(variant, cell)}-sbom"]])
 }
 
-# The default cell, by variant.
+# The chosen cell (CELL, else the default cell), by variant.
 group "python-deps" {
-  targets = ["python-deps-${cell_id(default_cell())}"]
+  targets = ["python-deps-${cell_id(chosen_cell())}"]
 }
 
 group "python-deps-gpu" {
-  targets = ["python-deps-gpu-${cell_id(default_cell())}"]
+  targets = ["python-deps-gpu-${cell_id(chosen_cell())}"]
 }
 
 group "python-deps-iceberg" {
-  targets = ["python-deps-iceberg-${cell_id(default_cell())}"]
+  targets = ["python-deps-iceberg-${cell_id(chosen_cell())}"]
 }
 
 group "all" {
   targets = images()
 }
 
+# The chosen cell's variants that need no GPU: what `make build CELL=...` builds and tests.
+group "cell" {
+  targets = [for variant in variants() : target_name(variant, chosen_cell()) if !variant.device]
+}
+
 # The SBOMs of the default cell's images (make sbom).
 group "sbom" {
-  targets = [for variant in variants() : "${target_name(variant, default_cell())}-sbom"]
+  targets = [for variant in variants() : "${target_name(variant, chosen_cell())}-sbom"]
 }
 
 group "bases" {

@@ -42,7 +42,7 @@ def test_unknown_variant_is_named():
     [
         (
             {"SPARK_VERSION": "9.9"},
-            "SPARK_VERSION 9.9 is not a Spark line offered here:"
+            "Spark 9.9 is not a Spark line offered here:"
             " use one of 3.5, 4.0, 4.1, 4.2, 4.3,"
             " or add it to spark_lines() in docker-bake.hcl and run make lock.",
         ),
