@@ -139,7 +139,7 @@ def edit(build: str, requirement_set: str, line: str, cell: dict) -> dict:
             "--digests-file",
             str(WORK / "lock-digests.json"),
             "--cells",
-            f"{cell['spark']}/{cell['python']}",
+            f"spark-{cell['spark']}-python-{cell['python']}",
             "--archs",
             engine_arch(),
         ],
