@@ -33,7 +33,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
-from python_deps import REPORTS, ROOT, cli
+from python_deps import REPORTS, ROOT, bases, cli
 from python_deps.bake import BakeError, build_environment, definition
 from python_deps.declaration import declaration
 from python_deps.matrix import lock_folder, variants
@@ -211,19 +211,13 @@ def leg_variables(leg: Leg, release_revision: str) -> dict[str, str]:
 
 
 def check_bases(leg: Leg, environment: dict[str, str]) -> None:
-    """Its base is here or pullable (scripts/check-bases.sh), before anything is built."""
-    checked = subprocess.run(
-        ["scripts/check-bases.sh", *leg.targets],
-        env=environment,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if checked.returncode != 0:
-        reason = last_line(checked).removeprefix("error: ")
+    """Its base is here or pullable (python_deps.bases), before anything is built."""
+    try:
+        bases.check(leg.targets, environment)
+    except bases.Refusal as refusal:
         # A hermetic base is made by its own target; an official one (3.10, 3.12) is pulled.
         made_by = f" (make bases BASE_TARGETS={leg.base_target})" if leg.base_target else ""
-        raise Refusal(f"{reason}{made_by}")
+        raise Refusal(f"{refusal}{made_by}") from None
 
 
 def tested_index(tar: Path, digest: str, platform: str) -> tuple[str, str]:

@@ -84,14 +84,15 @@ def test_missing_base_image_is_named():
     result, image = bake_under_own_tag("python-deps", BASE_IMAGES=f"{DEFAULT_PYTHON}={missing}")
     assert_failed_without_a_tag(result, image, f"{missing}: failed to resolve source metadata")
     checked = subprocess.run(
-        [ROOT / "scripts" / "check-bases.sh", "python-deps"],
+        [sys.executable, "-m", "python_deps", "bases", "check", "python-deps"],
         env={**os.environ, "BASE_IMAGES": f"{DEFAULT_PYTHON}={missing}"},
         capture_output=True,
         text=True,
+        cwd=ROOT,
     )
     assert checked.returncode != 0
     assert checked.stderr.strip() == (
-        f"error: {missing}, the base of the Python {DEFAULT_PYTHON} cells,"
+        f"python-deps bases: error: {missing}, the base of the Python {DEFAULT_PYTHON} cells,"
         " is neither on this engine nor pullable: "
         f"pull it (docker pull {missing}, from a registry this engine reaches),"
         f" or set BASE_IMAGES={DEFAULT_PYTHON}=IMAGE,"
@@ -102,15 +103,17 @@ def test_missing_base_image_is_named():
 def test_cell_without_a_base_image_is_named():
     """Python 3.12 has no base here unless BASE_IMAGES names one."""
     checked = subprocess.run(
-        [ROOT / "scripts" / "check-bases.sh", "python-deps"],
+        [sys.executable, "-m", "python_deps", "bases", "check", "python-deps"],
         env={**os.environ, "PYTHON_VERSION": "3.12", "BASE_IMAGES": ""},
         capture_output=True,
         text=True,
+        cwd=ROOT,
     )
     assert checked.returncode != 0
     assert checked.stderr.strip() == (
-        "error: the Python 3.12 cells have no base image: set BASE_IMAGES=3.12=IMAGE, IMAGE being"
-        " an image with Python 3.12 and pip, e.g. python:3.12-slim-bookworm"
+        "python-deps bases: error: the Python 3.12 cells have no base image:"
+        " set BASE_IMAGES=3.12=IMAGE, IMAGE being an image with Python 3.12 and pip,"
+        " e.g. python:3.12-slim-bookworm"
     )
 
 

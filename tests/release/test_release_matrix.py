@@ -10,6 +10,7 @@ import sys
 from python_deps import ROOT
 from python_deps.declaration import declaration
 from python_deps.matrix import lock_folder, variants
+from tests.utils.make import run_make
 
 
 def release(*arguments: str) -> subprocess.CompletedProcess:
@@ -22,14 +23,9 @@ def release(*arguments: str) -> subprocess.CompletedProcess:
 
 
 def matrix(group: str) -> list[dict]:
-    printed = subprocess.run(
-        ["make", "--no-print-directory", "-s", "release-matrix", f"RELEASE_GROUP={group}"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    printed, _ = run_make(ROOT, "-s", "release-matrix", f"RELEASE_GROUP={group}")
     assert printed.returncode == 0, printed.stderr
-    return json.loads(printed.stdout.strip().splitlines()[-1])
+    return json.loads(printed.stdout)
 
 
 def test_every_offered_cell_is_a_leg_on_each_platform_and_no_refused_one_is():
