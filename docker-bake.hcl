@@ -391,12 +391,12 @@ function "profile" {
   result = platform_profiles()[PLATFORM_PROFILE]
 }
 
-# The digest of a variant's locks on one architecture (docker-bake.json, written by
-# scripts/lock.sh). Bake's labels are per target, not per platform: the Dockerfile labels each
+# The digest of a variant's locks on one architecture (LOCK_DIGESTS in docker-bake.json, written
+# by make lock). Bake's labels are per target, not per platform: the Dockerfile labels each
 # platform's image with its own, from one argument per architecture.
 function "lock_digest" {
   params = [variant, cell, arch]
-  result = lookup(lock_digests(), "spark-${cell.spark}/python-${cell.python}/linux-${arch}/${variant.stage}", "")
+  result = lookup(LOCK_DIGESTS, "spark-${cell.spark}/python-${cell.python}/linux-${arch}/${variant.stage}", "")
 }
 
 # Empty values are left out: an image without a revision says nothing rather than "".

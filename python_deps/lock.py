@@ -268,8 +268,9 @@ class Locker:
                 )
 
     def lock_digests(self) -> str:
-        """docker-bake.json: the function lock_digests(), the digest of the locks each variant
-        installs in each folder, in install order. Anyone can recompute one:
+        """docker-bake.json: the variable LOCK_DIGESTS, the digest of the locks each variant
+        installs in each folder, in install order. A variable, not a function: bake evaluates it
+        once, where a function is evaluated again at every target. Anyone can recompute one:
         cat locks/build.txt locks/FOLDER/{base-spark,base-dataframes,base}.txt | sha256sum"""
         locks = self.deps / "locks"
         stages = {
@@ -284,10 +285,12 @@ class Locker:
                 digests[f"{folder.relative_to(locks)}/{stage}"] = (
                     "sha256:" + hashlib.sha256(content).hexdigest()
                 )
-        return (
-            json.dumps({"function": {"lock_digests": {"params": [], "result": digests}}}, indent=2)
-            + "\n"
-        )
+        written = {
+            "description": "Written by make lock (python-deps lock), not by hand: the digest of"
+            " the locks each variant installs, by lock folder and stage",
+            "default": digests,
+        }
+        return json.dumps({"variable": {"LOCK_DIGESTS": written}}, indent=2) + "\n"
 
     def run(self) -> None:
         try:
