@@ -106,7 +106,7 @@ BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) 
 # Names the phase a make test is in, for its time and disk figures (scripts/disk-space.py).
 phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
 
-.PHONY: build native-build test test-steps lint publish release-matrix release-leg release-merge test-matrix sizes bench wheelhouse sbom check-pair lock check-lock upgrade engine emulation bases venv clean
+.PHONY: build native-build spark-runtime test test-steps lint publish release-matrix release-leg release-merge test-matrix sizes bench wheelhouse sbom check-pair lock check-lock upgrade engine emulation bases venv clean
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then the foreign platforms, the engine's cached.
@@ -127,6 +127,12 @@ wheelhouse: WHEELHOUSE := $(or $(WHEELHOUSE),wheelhouse)
 wheelhouse: BAKE_GROUP := wheelhouse
 wheelhouse: bases ## every file the default cell's locks name, for building with no network
 	docker buildx bake $(BAKE_ALLOW) wheelhouse
+
+# The runtime image on CELL's python-deps (or the default cell's), built as a user's own bake file
+# builds it: examples/spark-runtime (docs/kubernetes.md).
+spark-runtime: BAKE_GROUP := python-deps
+spark-runtime: bases ## the Spark-on-Kubernetes runtime image of the cell (examples/spark-runtime)
+	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) -f docker-bake.hcl -f docker-bake.json -f examples/spark-runtime/docker-bake.hcl spark-runtime
 
 # Each image of the cell (built if it is not), for its PLATFORM_PROFILE platforms:
 # reports/sbom/IMAGE/CELL/linux_ARCH/sbom.cdx.json, then the licences they declare.
