@@ -39,15 +39,15 @@ target "bench-ours" {
   }
 }
 
-# Executor images for benchmarks/executor_start.py: each build's python-deps with the Java runtime
-# and the spark user that the test images add (tests/images/runtime), as a Spark executor image
-# adds them, so that a task can run. The same Java bytes on both, in each build's compression.
+# Executor images for benchmarks/executor_start.py: each build's python-deps as the spark-runtime
+# example (and so the test images) builds on it: Java, the spark user, the entrypoint. The same
+# Java bytes on both, in each build's compression.
 target "bench-executor" {
   name      = "${build}-executor"
-  context   = "tests/images/runtime"
-  target    = "runtime"
-  contexts  = { variant = "target:${build}", base = base_context_of(PYTHON_VERSION) }
-  args      = { JAVA_VERSIONS = join(" ", spark_lines()[SPARK_VERSION].java) }
+  context   = "examples/spark-runtime"
+  target    = "spark-runtime"
+  contexts  = { python-deps = "target:${build}", base = base_context_of(PYTHON_VERSION) }
+  args      = { PYTHON_DEPS = "python-deps", JAVA_BASE = "base", JAVA_VERSIONS = join(" ", spark_lines()[SPARK_VERSION].java) }
   secret    = build_secrets()
   platforms = platforms()
   output    = [build == "naive" ? "type=image" : image_output()]

@@ -50,9 +50,9 @@ target "test" {
 }
 
 target "test-postgres" {
-  description = "Test image: a PostgreSQL server, on the base of the default cell's Python"
+  description = "Test image: a PostgreSQL server, on the base of the chosen cell's Python"
   context     = "tests/images/runtime"
-  contexts    = { base = base_context_of(PYTHON_VERSION) }
+  contexts    = { base = base_context_of(chosen_cell().python) }
   target      = "postgres"
   tags        = ["spark-k8s-python-deps-test-postgres:latest"]
   output      = [image_output()]

@@ -6,7 +6,7 @@
 
 variable "PARENT" {
   description = "The image to build on, as a bake context: target:NAME of docker-bake.hcl, or docker-image://REF"
-  default     = "target:${target_name(variants()[0], default_cell())}"
+  default     = "target:${target_name(variants()[0], chosen_cell())}"
 }
 
 variable "EXTRA_REQUIREMENTS" {

@@ -1,13 +1,13 @@
 # The Spark-on-Kubernetes runtime image of a cell, built as a user's own bake file would: with this
-# repository's bake files, from a target of them (the default: the cell's python-deps, the cell
-# being SPARK_VERSION and PYTHON_VERSION), or from an image already built or pulled
-# (PARENT=docker-image://...; set SPARK_VERSION for its line's Java).
+# repository's bake files, from a target of them (the default: python-deps of CELL, else of the
+# default cell), or from an image already built or pulled (PARENT=docker-image://...; set CELL to
+# its cell for its line's Java).
 #   docker buildx bake -f docker-bake.hcl -f docker-bake.json -f examples/spark-runtime/docker-bake.hcl spark-runtime
-#   SPARK_VERSION=3.5 PARENT=docker-image://spark-k8s-python-deps:spark-3.5-python-3.11 docker buildx bake -f ... spark-runtime
+#   CELL=spark-3.5-python-3.11 PARENT=docker-image://spark-k8s-python-deps:spark-3.5-python-3.11 docker buildx bake -f ... spark-runtime
 
 variable "PARENT" {
   description = "The image to build on, as a bake context: target:NAME of docker-bake.hcl, or docker-image://REF"
-  default     = "target:${target_name(variants()[0], default_cell())}"
+  default     = "target:${target_name(variants()[0], chosen_cell())}"
 }
 
 variable "JAVA_BASE" {
@@ -19,7 +19,7 @@ variable "JAVA_BASE" {
 # pulled image's base may be nowhere here).
 function "runtime_java_base" {
   params = []
-  result = JAVA_BASE != "" ? JAVA_BASE : (trimprefix(PARENT, "target:") != PARENT ? base_context_of(PYTHON_VERSION) : "")
+  result = JAVA_BASE != "" ? JAVA_BASE : (trimprefix(PARENT, "target:") != PARENT ? base_context_of(chosen_cell().python) : "")
 }
 
 target "spark-runtime" {
@@ -30,7 +30,7 @@ target "spark-runtime" {
   args = {
     PYTHON_DEPS   = "python-deps"
     JAVA_BASE     = runtime_java_base() != "" ? "base" : "python-deps"
-    JAVA_VERSIONS = join(" ", spark_lines()[SPARK_VERSION].java)
+    JAVA_VERSIONS = join(" ", spark_lines()[chosen_cell().spark].java)
   }
-  tags   = ["spark-k8s-runtime:${TAG != "" ? TAG : cell_tag(default_cell())}"]
+  tags   = ["spark-k8s-runtime:${TAG != "" ? TAG : cell_tag(chosen_cell())}"]
 }
