@@ -60,6 +60,8 @@ DEVICE_RUNNERS = {
 RELEASE = REPORTS / "release"
 LEG_PYTEST_ARGS = "-n auto --dist worksteal -m cell"
 ATTESTATION = "attestation-manifest"
+# What the leg's and the merge's lines start with.
+LEG, MERGE = cli.prefix("release leg"), cli.prefix("release merge")
 # What imagetools inspect says of a tag or repository that is not there; anything else (a TLS
 # error, an unreachable registry) is a refusal, never taken for "not released yet".
 ABSENT = ("not found", "manifest unknown", "name unknown")
@@ -278,9 +280,9 @@ def stage_image(image: dict, leg: Leg, staging: str, work: Path) -> dict:
     subject = f"{repository}@{manifest}"
     # with_sboms() gave each image its SBOM for the leg's platform.
     referrer = attach_sbom(subject, Path(image["sboms"][leg.platform]), staging)
-    print(f"release-leg: {leg.name}: {repository}@{image['digest']}")
-    print(f"release-leg: {leg.name}:   {leg.platform} {manifest}, provenance {provenance}")
-    print(f"release-leg: {leg.name}:   SBOM {repository}@{referrer}")
+    print(f"{LEG} {leg.name}: {repository}@{image['digest']}")
+    print(f"{LEG} {leg.name}:   {leg.platform} {manifest}, provenance {provenance}")
+    print(f"{LEG} {leg.name}:   SBOM {repository}@{referrer}")
     return {
         "image": name,
         "target": image["target"],
@@ -323,7 +325,7 @@ def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
         check_bases(leg, environment)
         tested.unlink(missing_ok=True)
         junit.unlink(missing_ok=True)
-        print(f"release-leg: {leg.name}: testing {' '.join(leg.targets)} for {leg.platform}")
+        print(f"{LEG} {leg.name}: testing {' '.join(leg.targets)} for {leg.platform}")
         ran = subprocess.run(
             [
                 sys.executable,
@@ -358,7 +360,7 @@ def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
         if staging:
             record["images"] = [stage_image(image, leg, staging, work) for image in images]
         else:
-            print(f"release-leg: {leg.name}: passed; no STAGING, nothing pushed")
+            print(f"{LEG} {leg.name}: passed; no STAGING, nothing pushed")
         record["result"] = "passed"
     except Refusal as refusal:
         record.update(images=[], error=str(refusal))
@@ -467,31 +469,31 @@ def promote(
     if existing:
         digest = existing[0]
         print(
-            f"release-merge: {repository}:{immutable} is already {digest}: released before,"
+            f"{MERGE} {repository}:{immutable} is already {digest}: released before,"
             " an immutable tag is never moved"
         )
     else:
         for entry in entries:
             # The leg's index, its manifest, provenance and SBOM referrer.
             copy_by_digest(f"{source}@{entry['index']}", repository, production, "--recursive")
-            print(f"release-merge: {repository}@{entry['index']} ({entry['platform']}) copied")
+            print(f"{MERGE} {repository}@{entry['index']} ({entry['platform']}) copied")
         digest = index_legs(repository, immutable, entries)
-        print(f"release-merge: {repository}:{immutable} = {digest}")
+        print(f"{MERGE} {repository}:{immutable} = {digest}")
     platforms = existing[1] if existing else {e["platform"]: e["manifest"] for e in entries}
     for platform, manifest in sorted(platforms.items()):
-        print(f"release-merge:   {platform} {manifest}")
+        print(f"{MERGE}   {platform} {manifest}")
     ours = created(f"{repository}@{digest}")
     for tag in moving_tags(target):
         current = index_at(f"{repository}:{tag}")
         if current and current[0] == digest:
             continue
         if current and created(f"{repository}:{tag}") > ours:
-            print(f"release-merge: {repository}:{tag} left at {current[0]}, a later commit's")
+            print(f"{MERGE} {repository}:{tag} left at {current[0]}, a later commit's")
             continue
         tagged = oras("tag", f"{repository}@{digest}", tag, registry=production)
         if tagged.returncode != 0:
             raise Refusal(f"tagging {repository}:{tag} failed: {last_line(tagged)}")
-        print(f"release-merge: {repository}:{tag} -> {digest}")
+        print(f"{MERGE} {repository}:{tag} -> {digest}")
     sboms = {}
     # What production holds, which a release before this one may have put there.
     for platform, manifest in platforms.items():
@@ -499,7 +501,7 @@ def promote(
         if not referrer:
             raise Refusal(f"{repository}@{manifest} ({platform}) has no SBOM referrer")
         sboms[platform] = f"{repository}@{referrer}"
-        print(f"release-merge:   {platform} SBOM {sboms[platform]}")
+        print(f"{MERGE}   {platform} SBOM {sboms[platform]}")
     return {
         "image": name,
         "cell": cell,
@@ -577,7 +579,7 @@ def merge(groups: list[str], records_dir: Path, staging: str, production: str) -
             except Refusal as refusal:
                 # The other cells go on: each is released whole or not at all.
                 refused += 1
-                print(f"{cli.prefix('release merge')} {cell}: {refusal}", file=sys.stderr)
+                print(f"{MERGE} {cell}: {refusal}", file=sys.stderr)
     finally:
         # What did ship is signed and scanned, whatever stopped the rest.
         RELEASE.mkdir(parents=True, exist_ok=True)
