@@ -305,14 +305,14 @@ function "base_image" {
 # WHEELHOUSE_VARIANTS, "" where there is none.
 function "input_error" {
   params = []
-  result = join("", compact([
+  result = concat(compact([
     CELL == "" || length(cell_parts()) == 2 ? "" : "CELL=${CELL} is not a cell: write it spark-X.Y-python-A.B, e.g. spark-${SPARK_VERSION}-python-${PYTHON_VERSION}.",
     cell_refusal(chosen_cell().spark, chosen_cell().python),
     cell_refusal(SPARK_VERSION, PYTHON_VERSION),
     contains(keys(platform_profiles()), PLATFORM_PROFILE) ? "" : "PLATFORM_PROFILE=${PLATFORM_PROFILE} is not a profile: use one of ${join(", ", keys(platform_profiles()))}.",
     length(setsubtract(compact(split(",", PLATFORMS)), locked_platforms())) == 0 ? "" : "PLATFORMS=${PLATFORMS} names a platform without locks: use ${join(", ", locked_platforms())} or several, comma-separated.",
     length(setsubtract(WHEELHOUSE_VARIANTS, images())) == 0 ? "" : "WHEELHOUSE_VARIANTS names an unknown variant (${join(", ", WHEELHOUSE_VARIANTS)}): use some of ${join(", ", images())}.",
-  ]))
+  ]), [""])[0]
 }
 
 # A base of the form target:NAME is a target of this file, passed as a named context.
