@@ -98,7 +98,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "cell: runs in each image under test, once per cell (every test under tests/by_variant/)",
     )
     config.addinivalue_line(
-        "markers", "slow: builds images of its own, minutes each (CI runs them too)"
+        "markers",
+        "slow: builds images of its own, minutes each: make test-slow, which CI runs after"
+        " make test",
+    )
+    config.addinivalue_line(
+        "markers",
+        "own_stage: runs on the images of its folder's stage alone, not on the variants built on"
+        " it: what it proves lies in layers they share",
     )
     config.addinivalue_line(
         "markers",
@@ -193,6 +200,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     stage = stage_of(metafunc.definition.path)
     selected = [variant for variant in selected_variants() if stage in variant.lineage]
+    if metafunc.definition.get_closest_marker("own_stage"):
+        selected = [variant for variant in selected if variant.lineage[-1] == stage]
     if not selected:
         # Said, not pytest's "empty parameter set"; and with --require-gpu a GPU runner's run that
         # builds no gpu image fails: it would otherwise pass having tested nothing.

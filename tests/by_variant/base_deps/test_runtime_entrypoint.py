@@ -1,11 +1,13 @@
 """The test image is examples/spark-runtime's image, and keeps the contract Spark on Kubernetes
-relies on (apache/spark-docker's entrypoint): an executor pod's container, `executor` with the
-SPARK_* environment spark-submit gives it, registers with its driver and runs its tasks; a driver
-pod's, `driver ARGS`, runs spark-submit in client mode; anything else runs as given, under tini as
-PID 1, as uid 185. No Kubernetes here: the driver is a standalone application with no worker, whose
-scheduler takes an executor that registers by itself as the Kubernetes one does
-(.github/workflows/kubernetes.yml runs the same job on a cluster)."""
+relies on (apache/spark-docker's entrypoint): a driver pod's container, `driver ARGS`, runs
+spark-submit in client mode; an executor pod's, `executor` with the SPARK_* environment
+spark-submit gives it, registers with that driver and runs its tasks; anything else runs as given,
+under tini as PID 1, as uid 185. No Kubernetes here: the driver is a standalone application with no
+worker, whose scheduler takes an executor that registers by itself as the Kubernetes one does
+(.github/workflows/kubernetes.yml runs the same job on a cluster). Once per cell: the entrypoint
+and Java are the example's, the same over every variant."""
 
+import pytest
 from python_on_whales import docker
 
 from tests.utils.containers import (
@@ -20,6 +22,7 @@ from tests.utils.containers import (
 )
 
 DRIVER_PORT = 7078
+pytestmark = pytest.mark.own_stage
 
 
 def module_options(command: str) -> list[str]:
@@ -76,14 +79,6 @@ def test_an_executor_started_as_kubernetes_starts_it_runs_the_drivers_tasks(test
     assert exit_code == 0, f"the driver failed: {log[-3000:]}"
     assert report["executors"] == {
         "executor-1": {"python": report["driver"]["python"], "uid": 185}
-    }, report
-
-
-def test_driver_runs_spark_submit_in_client_mode(test_image):
-    report = smoke_report(run_in(test_image, "driver", "--master=local[1]", SMOKE_JOB))
-    assert report["sum"] == 499500, report
-    assert report["executors"] == {
-        report["driver"]["host"]: {"python": report["driver"]["python"], "uid": 185}
     }, report
 
 
