@@ -18,15 +18,6 @@ def test_science_stack_works_as_the_spark_user(run):
     assert result["cv_accuracy"] > 0.95
 
 
-def test_local_spark_session_works_as_the_spark_user(run_with_test_tools):
-    result = json.loads(
-        run_with_test_tools("python3", "/units/spark_arrow.py", user=SPARK_USER)
-        .strip()
-        .splitlines()[-1]
-    )
-    assert result["round_trip_equal"]
-
-
 def test_nothing_in_the_python_prefix_is_world_writable(variant, run):
     find = 'find "$(python3 -c "import sys; print(sys.prefix)")" -perm -0002 ! -type l'
     writable = run("sh", "-c", find).split()

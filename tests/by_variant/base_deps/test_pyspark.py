@@ -3,6 +3,7 @@
 import json
 
 from python_deps.bake import HARNESS_BAKE_FILES, definition
+from tests.utils.containers import SPARK_USER
 
 
 def test_pyspark_minimum_versions_hold(variant, run):
@@ -15,8 +16,11 @@ def test_pyspark_minimum_versions_hold(variant, run):
 
 
 def test_local_spark_session_round_trips_pandas_through_arrow(variant, run_with_test_tools):
+    """As the spark user, as on Kubernetes (test_non_root.py's other checks)."""
     result = json.loads(
-        run_with_test_tools("python3", "/units/spark_arrow.py").strip().splitlines()[-1]
+        run_with_test_tools("python3", "/units/spark_arrow.py", user=SPARK_USER)
+        .strip()
+        .splitlines()[-1]
     )
     java_versions = definition((variant.test_target,), HARNESS_BAKE_FILES)["target"][
         variant.test_target
