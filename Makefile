@@ -48,7 +48,7 @@ PLATFORM_PROFILE ?= test
 PLATFORMS      ?=
 # The host's CA bundle, for builds behind a TLS-intercepting proxy; empty where there is none.
 CA_BUNDLE      ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
-PYTEST_ARGS    ?= -n auto --dist worksteal --durations=25 --junitxml=reports/junit.xml
+PYTEST_ARGS    ?= -n auto --dist worksteal -m 'not slow' --durations=25 --junitxml=reports/junit.xml
 # Where a green make test records what it tested, for make publish; empty for no record.
 RECORD_TESTED  ?= reports/tested.json
 # Extra flags for every bake, e.g. --set=*.cache-to= for a read-only user of CACHE_REGISTRY.
@@ -106,7 +106,7 @@ BAKE_ALLOW := $(if $(CA_BUNDLE),--allow=fs.read=$(dir $(abspath $(CA_BUNDLE)))) 
 # Names the phase a make test is in, for its time and disk figures (scripts/disk-space.py).
 phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
 
-.PHONY: build native-build spark-runtime test test-steps lint publish release-matrix release-leg release-merge test-matrix sizes bench wheelhouse sbom check-pair lock check-lock upgrade engine emulation bases venv clean
+.PHONY: build native-build spark-runtime test test-slow test-steps lint publish release-matrix release-leg release-merge test-matrix sizes bench wheelhouse sbom check-pair lock check-lock upgrade engine emulation bases venv clean
 
 # A foreign platform's root filesystems take minutes under emulation (debian-rootfs.sh): the
 # engine's platform builds meanwhile, then the foreign platforms, the engine's cached.
@@ -155,6 +155,12 @@ test-steps: lint build
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
 	scripts/ensure-oras.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS) --trim-build-cache $(if $(RECORD_TESTED),--record-tested=$(RECORD_TESTED))
+
+# The tests marked slow, each building images of its own (a release's legs, clean and offline
+# rebuilds, the registry cache, another Python's executors), on what make test built; CI runs both.
+test-slow: PYTEST_ARGS := -n auto --dist worksteal -m slow --durations=10 --junitxml=reports/junit-slow.xml
+test-slow: RECORD_TESTED :=
+test-slow: test-steps ## the slow tests make test leaves out (reports/junit-slow.xml)
 
 # The house style, by tools: ruff formats and lints Python (pyproject.toml), shellcheck the shell
 # scripts, hadolint the Dockerfiles (.hadolint.yaml), actionlint the workflows.

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from python_on_whales import docker
 
 from python_deps import REPORTS, ROOT
@@ -14,6 +15,9 @@ from python_deps.declaration import declaration
 from python_deps.matrix import variants
 from tests.utils.containers import spark_cluster, submit_jobs
 from tests.utils.harness import default_variant
+
+# It builds the default line's images on another Python.
+pytestmark = pytest.mark.slow
 
 
 def another_python(spark: str, python: str) -> str:
