@@ -5,6 +5,7 @@ PySpark's checks as they were; a child that asks for another NumPy fails its bui
 
 import json
 
+import pytest
 from python_on_whales import docker
 
 from python_deps import REPORTS
@@ -17,6 +18,9 @@ from tests.utils.containers import run_in
 FROM_SOURCE = "--use-pep517 docopt==0.6.2"
 
 
+# Once per cell: how pins reach a child (PIP_CONSTRAINT, pip's isolated build) is the base stage's;
+# each variant's constraints binding its children are the refused child's proof, below.
+@pytest.mark.own_stage
 def test_a_jupyter_child_keeps_every_pin_and_pysparks_checks(variant, image):
     result, child = bake_child(f"docker-image://{image}", FROM_SOURCE)
     REPORTS.mkdir(exist_ok=True)
