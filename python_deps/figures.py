@@ -1,7 +1,8 @@
 """Write docs/figures.md, the one page of measured figures, from a run's reports/ folder.
 
 Reads what is there of: disk.json (scripts/disk-space.py: time and peak disk per phase of make
-test), junit.xml (pytest: passed, failed, skipped), matrix.json (make test-matrix: per cell) and
+test), junit.xml and junit-slow.xml (the pytest of make test and of make test-slow: passed,
+failed, skipped), matrix.json (make test-matrix: per cell) and
 benchmark*.json (make bench). The page opens with the commit, the date and the machine the run
 was made on; run it on that machine, after that run, as
 
@@ -36,6 +37,10 @@ def number(value) -> str:
     if isinstance(value, float):
         return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
     return str(value)
+
+
+# The pytest reports a run may leave, by the make target that writes each.
+JUNIT_REPORTS = {"junit.xml": "make test", "junit-slow.xml": "make test-slow"}
 
 
 def table(header: list[str], rows: list[list], right_from: int = 1) -> list[str]:
@@ -116,12 +121,17 @@ def disk_section(report: dict) -> list[str]:
     ]
 
 
-def tests_section(counts: dict) -> list[str]:
+def tests_section(runs: dict[str, dict]) -> list[str]:
+    """A line for each pytest run there is a report of, by the make target that ran it."""
     return [
         "## Tests",
         "",
-        f"pytest (`reports/junit.xml`): {counts['passed']} passed, {counts['failed']} failed,"
-        f" {counts['skipped']} skipped, in {duration(counts['seconds'])}.",
+        *(
+            f"- `{JUNIT_REPORTS[name]}`'s pytest (`reports/{name}`): {counts['passed']} passed,"
+            f" {counts['failed']} failed, {counts['skipped']} skipped, in"
+            f" {duration(counts['seconds'])}."
+            for name, counts in runs.items()
+        ),
     ]
 
 
@@ -196,10 +206,11 @@ def benchmark_section(path: Path, figures: dict) -> list[str]:
 
 def render(reports: Path) -> str:
     disk = reports / "disk.json"
-    junit_file = reports / "junit.xml"
+    junit_files = [reports / name for name in JUNIT_REPORTS if (reports / name).is_file()]
     matrix = reports / "matrix.json"
     benchmarks = sorted(reports.glob("benchmark*.json"))
-    junit = junit_counts(junit_file) if junit_file.is_file() else None
+    runs = {path.name: junit_counts(path) for path in junit_files}
+    junit = runs.get("junit.xml") or next(iter(runs.values()), None)
     lines = [
         "# Figures",
         "",
@@ -213,15 +224,15 @@ def render(reports: Path) -> str:
     ]
     if disk.is_file():
         lines += ["", *disk_section(json.loads(disk.read_text()))]
-    if junit:
-        lines += ["", *tests_section(junit)]
+    if runs:
+        lines += ["", *tests_section(runs)]
     if matrix.is_file():
         lines += ["", *matrix_section(json.loads(matrix.read_text()))]
     if benchmarks:
         lines += ["", "## Benchmarks (`make bench`)"]
         for path in benchmarks:
             lines += ["", *benchmark_section(path, json.loads(path.read_text()))]
-    read = [path.name for path in (disk, junit_file, matrix, *benchmarks) if path.is_file()]
+    read = [path.name for path in (disk, *junit_files, matrix, *benchmarks) if path.is_file()]
     lines += ["", f"Read from: {', '.join(read) or 'nothing'}."]
     return "\n".join(lines) + "\n"
 
@@ -236,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.reports.is_dir():
         parser.error(f"{args.reports}: no such folder")
     if not any(
-        (args.reports / name).is_file() for name in ("disk.json", "junit.xml", "matrix.json")
+        (args.reports / name).is_file() for name in ("disk.json", *JUNIT_REPORTS, "matrix.json")
     ) and not any(args.reports.glob("benchmark*.json")):
         parser.error(
             f"{args.reports}: none of disk.json, junit.xml, matrix.json, benchmark*.json:"

@@ -147,6 +147,10 @@ def write_reports(folder: Path) -> None:
         ' failures="2" skipped="4" tests="240" time="1080.5" timestamp="2026-12-01T10:00:00"'
         ' hostname="runner"/></testsuites>'
     )
+    (folder / "junit-slow.xml").write_text(
+        '<testsuite tests="7" failures="0" errors="0" skipped="0" time="600"'
+        ' timestamp="2026-12-01T10:20:00"/>'
+    )
     (folder / "tested.json").write_text(json.dumps({"revision": "abc123def456", "images": []}))
     (folder / "matrix.json").write_text(
         json.dumps(
@@ -199,7 +203,8 @@ def test_the_figures_page_is_written_from_a_reports_folder(tmp_path):
     assert "| engine and host tools | 0m08s | 0.1 GB |" in page
     assert "| in all | 2m05s | 14.6 GB |" in page
     assert "in the phase tests, while tests/release/test_registry.py::test_round_trip ran" in page
-    assert "233 passed, 3 failed, 4 skipped, in 18m00s" in page
+    assert "`make test`'s pytest (`reports/junit.xml`): 233 passed, 3 failed, 4 skipped" in page
+    assert "`make test-slow`'s pytest (`reports/junit-slow.xml`): 7 passed, 0 failed" in page
     assert (
         "| spark-4.0-python-3.11 | python-deps, python-deps-iceberg | 59 | 0 | 1 | 3m00s |" in page
     )
