@@ -145,6 +145,10 @@ variable "CA_BUNDLE" {
   default     = ""
 }
 
+# ---- The declaration: the Spark lines, variants, architectures and bases, each written once.
+# python_deps/declaration.py reads these five functions with python-hcl2, without bake, so
+# their results stay literal data: no calls, variables or interpolation (it refuses them).
+
 # The Spark lines offered: the Pythons each one's PySpark supports (its requires-python and
 # classifiers; `why` says so for a refused cell), and the Java versions its JVM side runs on, in
 # order of preference (the test images install the first one their Debian carries). The floors
@@ -159,20 +163,6 @@ function "spark_lines" {
     "4.2" = { pythons = ["3.10", "3.11", "3.12", "3.13", "3.14"], java = ["17", "21"], why = "PySpark 4.2 supports Python 3.10 to 3.14" }
     "4.3" = { pythons = ["3.11", "3.12", "3.13", "3.14"], java = ["17", "21"], why = "PySpark 4.3 requires Python 3.11 or newer" }
   }
-}
-
-# Every cell offered, {spark, python}, oldest line first.
-function "cells" {
-  params = []
-  result = flatten([for spark, line in spark_lines() : [for python in line.pythons : { spark = spark, python = python }]])
-}
-
-# Why SPARK_VERSION and PYTHON_VERSION name no cell, or "" where they do.
-function "cell_refusal" {
-  params = [spark, python]
-  result = (!contains(keys(spark_lines()), spark)
-    ? "Spark ${spark} is not a Spark line offered here: use one of ${join(", ", keys(spark_lines()))}, or add it to spark_lines() in docker-bake.hcl and run make lock."
-    : (contains(spark_lines()[spark].pythons, python) ? "" : "Spark ${spark} does not support Python ${python} (${spark_lines()[spark].why}): its cells are Python ${join(", ", spark_lines()[spark].pythons)}."))
 }
 
 # The variants, each an image (spark-k8s-IMAGE) built from one stage of the Dockerfile on its
@@ -217,17 +207,6 @@ function "variants" {
   ]
 }
 
-# The locks a variant installs, in order: its parent's, then its own (besides locks/build.txt,
-# PySpark's build backend). Variants stack one level deep.
-function "variant_locks" {
-  params = [variant]
-  result = concat(
-    flatten([for parent in variants() : concat([for layer in parent.layers : layer.lock], [parent.requirements]) if parent.image == variant.parent]),
-    [for layer in variant.layers : layer.lock],
-    [variant.requirements],
-  )
-}
-
 # The architectures with locks, and the wheel platform tag each one's locks are resolved for
 # (uv's --python-platform): the installs pick those wheels whatever machine they run on.
 function "architectures" {
@@ -235,31 +214,6 @@ function "architectures" {
   result = {
     amd64 = "x86_64-manylinux_2_28"
     arm64 = "aarch64-manylinux_2_28"
-  }
-}
-
-# The platforms with locks: linux/ARCH of every architecture.
-function "locked_platforms" {
-  params = []
-  result = [for arch in keys(architectures()) : "linux/${arch}"]
-}
-
-# The variants' images, by name.
-function "images" {
-  params = []
-  result = [for variant in variants() : variant.image]
-}
-
-# Which images each PLATFORM_PROFILE builds for which platforms: those it names (images, in the
-# default cell or in every cell) for its platforms, the others for the engine's own. test: the
-# images most users pull on both; every image on both would not fit a CI runner's disk (the RAPIDS
-# image alone is 6 GB a platform).
-function "platform_profiles" {
-  params = []
-  result = {
-    local   = { platforms = [], images = [], every_cell = false }
-    test    = { platforms = locked_platforms(), images = ["python-deps", "python-deps-iceberg"], every_cell = false }
-    release = { platforms = locked_platforms(), images = images(), every_cell = true }
   }
 }
 
@@ -285,6 +239,58 @@ function "release_bases" {
     { python = "3.10", image = "python:3.10-slim-bookworm" },
     { python = "3.12", image = "python:3.12-slim-bookworm" },
   ]
+}
+
+# ---- Derived: the cells, targets and groups, from the declaration and the variables.
+
+# Every cell offered, {spark, python}, oldest line first.
+function "cells" {
+  params = []
+  result = flatten([for spark, line in spark_lines() : [for python in line.pythons : { spark = spark, python = python }]])
+}
+
+# Why SPARK_VERSION and PYTHON_VERSION name no cell, or "" where they do.
+function "cell_refusal" {
+  params = [spark, python]
+  result = (!contains(keys(spark_lines()), spark)
+    ? "Spark ${spark} is not a Spark line offered here: use one of ${join(", ", keys(spark_lines()))}, or add it to spark_lines() in docker-bake.hcl and run make lock."
+    : (contains(spark_lines()[spark].pythons, python) ? "" : "Spark ${spark} does not support Python ${python} (${spark_lines()[spark].why}): its cells are Python ${join(", ", spark_lines()[spark].pythons)}."))
+}
+
+# The locks a variant installs, in order: its parent's, then its own (besides locks/build.txt,
+# PySpark's build backend). Variants stack one level deep.
+function "variant_locks" {
+  params = [variant]
+  result = concat(
+    flatten([for parent in variants() : concat([for layer in parent.layers : layer.lock], [parent.requirements]) if parent.image == variant.parent]),
+    [for layer in variant.layers : layer.lock],
+    [variant.requirements],
+  )
+}
+
+# The platforms with locks: linux/ARCH of every architecture.
+function "locked_platforms" {
+  params = []
+  result = [for arch in keys(architectures()) : "linux/${arch}"]
+}
+
+# The variants' images, by name.
+function "images" {
+  params = []
+  result = [for variant in variants() : variant.image]
+}
+
+# Which images each PLATFORM_PROFILE builds for which platforms: those it names (images, in the
+# default cell or in every cell) for its platforms, the others for the engine's own. test: the
+# images most users pull on both; every image on both would not fit a CI runner's disk (the RAPIDS
+# image alone is 6 GB a platform).
+function "platform_profiles" {
+  params = []
+  result = {
+    local   = { platforms = [], images = [], every_cell = false }
+    test    = { platforms = locked_platforms(), images = ["python-deps", "python-deps-iceberg"], every_cell = false }
+    release = { platforms = locked_platforms(), images = images(), every_cell = true }
+  }
 }
 
 # The image a hermetic base is tagged, and the cells of its Python build on.

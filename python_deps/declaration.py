@@ -1,7 +1,7 @@
 """The matrix as docker-bake.hcl declares it, read without Docker: its Spark lines, variants,
-hermetic bases and architectures are literal data functions there, which this reads with
-python-hcl2. Bake evaluates the same file into targets (python_deps.matrix reads those); nothing
-here repeats a fact of it."""
+architectures, hermetic and release bases are literal data functions in one section there, which
+this reads with python-hcl2. Bake evaluates the same file into targets (python_deps.matrix reads
+those); nothing here repeats a fact of it."""
 
 from __future__ import annotations
 
