@@ -144,7 +144,12 @@ def legs(groups: list[str]) -> list[Leg]:
                 f"the Python {python} cells have no base: no hermetic base, no release base in"
                 f" docker-bake.hcl, none in BASE_IMAGES"
             )
-        cell = (spark, python, bases.get(python, ""), base_targets.get(python, ""))
+        cell = {
+            "spark": spark,
+            "python": python,
+            "base": bases.get(python, ""),
+            "base_target": base_targets.get(python, ""),
+        }
         plain = tuple(
             name for image, name in built.items() if not declaration().variants[image].device
         )
@@ -153,7 +158,14 @@ def legs(groups: list[str]) -> list[Leg]:
             if plain:
                 variants_built = tuple(image for image, name in built.items() if name in plain)
                 result.append(
-                    Leg(*cell[:2], platform, "images", plain, plain, variants_built, *cell[2:])
+                    Leg(
+                        **cell,
+                        platform=platform,
+                        kind="images",
+                        targets=plain,
+                        released=plain,
+                        variants=variants_built,
+                    )
                 )
             for image, name in built.items():
                 kind = declaration().variants[image]
@@ -168,13 +180,12 @@ def legs(groups: list[str]) -> list[Leg]:
                 lineage = [p.image for p in declaration().lineage(image) if p.image in built]
                 result.append(
                     Leg(
-                        *cell[:2],
-                        platform,
-                        "gpu",
-                        tuple(built[parent] for parent in lineage),
-                        (name,),
-                        tuple(lineage),
-                        *cell[2:],
+                        **cell,
+                        platform=platform,
+                        kind="gpu",
+                        targets=tuple(built[parent] for parent in lineage),
+                        released=(name,),
+                        variants=tuple(lineage),
                     )
                 )
     if not result:
