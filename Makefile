@@ -16,10 +16,9 @@ help: ## this list
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  %-15s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo 'Common: CELL=spark-X.Y-python-A.B  PLATFORM_PROFILE=local|test|release  BAKE_GROUP=GROUP'
 else ifndef CHECKOUT_LOCK
-# One make at a time in a checkout: a second one started while the first is at work (a second
-# terminal, an impatient re-run) would write the same root filesystems, images and reports. The
-# make you type only takes the checkout's lock (scripts/checkout-lock.py) and runs its goals in a
-# make of its own under it; a second one meanwhile stops at once, naming the first.
+# One make at a time in a checkout: a second would write the same root filesystems, images and
+# reports. The make you type takes the lock (scripts/checkout-lock.py) and runs its goals in a make
+# of its own under it; a second one meanwhile stops at once, naming the first.
 export CHECKOUT_LOCK := $(CURDIR)/.make.lock
 goals := $(MAKECMDGOALS)
 busy := $(shell python3 scripts/checkout-lock.py --busy $(CHECKOUT_LOCK))
@@ -88,10 +87,9 @@ export CELL BAKE_GROUP PLATFORM_PROFILE PLATFORMS CA_BUNDLE WHEELHOUSE REVISION 
 
 VENV   := .venv
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
-# What BAKE_GROUP builds on (python_deps/bases.py): the hermetic bases and their platforms, the
-# root filesystems, every platform built for. Read once the engine is up, on first use, and kept;
-# a refusal (an unknown group, a refused cell, no base) stops make here, before anything is made.
-# The variables are passed explicitly: $(shell) gets make's own environment, not what it exports.
+# What BAKE_GROUP builds on (python_deps/bases.py), read once, on first use: a refusal stops make
+# here, before anything is made. The variables are passed explicitly: $(shell) gets make's own
+# environment, not what it exports.
 bake_variables = $(foreach name,CELL PLATFORMS PLATFORM_PROFILE BASE_IMAGES SPARK_VERSION PYTHON_VERSION,$(if $(filter-out undefined,$(origin $(name))),$(name)='$($(name))'))
 PLAN = $(eval PLAN := $(shell $(bake_variables) python3 -m python_deps bases plan $(if $(BASE_TARGETS),--base-targets '$(BASE_TARGETS)') $(BAKE_GROUP) 2>&1))$(if $(filter-out 0,$(.SHELLSTATUS)),$(error $(PLAN)))$(PLAN)
 plan = $(patsubst $(1):%,%,$(filter $(1):%,$(PLAN)))
@@ -141,10 +139,9 @@ sbom: bases venv ## a CycloneDX SBOM of each image of the cell, per platform, in
 	docker buildx bake $(BAKE_ALLOW) $(BAKE_FLAGS) sbom
 	$(VENV)/bin/python -m python_deps sbom reports/sbom
 
-# Checked first for the free disk it needs (TEST_DISK_GB, above), then linted, built and tested
-# under scripts/disk-space.py, which writes each phase's time and disk to reports/disk.json. The
-# harness bakes what the tests need (tests/docker-bake.hcl), then trims the build cache to the
-# records that bake used, and a green run records the digests it tested in RECORD_TESTED.
+# Checked for the free disk it needs (TEST_DISK_GB), then linted, built and tested under
+# scripts/disk-space.py (each phase's time and disk: reports/disk.json); a green run records the
+# digests it tested in RECORD_TESTED, for make publish.
 test: ## lint, build, then the test suite against the images (reports/)
 	@scripts/disk-space.py watch reports/disk.json "engine and host tools" -- $(MAKE) --no-print-directory test-steps
 
