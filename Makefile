@@ -197,7 +197,7 @@ release-merge: venv ## index, promote and tag the legs' tested digests: STAGING=
 # CELLS=spark-4.0-python-3.11,... picks cells, VARIANTS=python-deps,python-deps-iceberg variants.
 test-matrix: BAKE_GROUP := matrix
 test-matrix: bases venv ## build and test every cell built here, one at a time
-	$(VENV)/bin/python -m python_deps test-matrix $(if $(CELLS),--cells $(CELLS)) $(if $(VARIANTS),--variants $(VARIANTS))
+	$(VENV)/bin/python -m python_deps prove $(if $(CELLS),--cells $(CELLS)) $(if $(VARIANTS),--variants $(VARIANTS))
 
 sizes: build venv ## bytes per image and layer (reports/sizes.json)
 	mkdir -p reports && $(VENV)/bin/python -m python_deps sizes --json reports/sizes.json
@@ -213,7 +213,7 @@ bench: bases venv ## our build against the spec's naive one (benchmarks/)
 
 check-pair: venv ## whether DRIVER=IMAGE and EXECUTOR=IMAGE can run one Spark job (labels)
 	@test -n "$(DRIVER)" -a -n "$(EXECUTOR)" || { echo "make check-pair: set DRIVER and EXECUTOR, e.g. make check-pair DRIVER=spark-k8s-python-deps:spark-4.3-python-3.13 EXECUTOR=my-executor:1.2" >&2; exit 2; }
-	$(VENV)/bin/python -m python_deps pair $(DRIVER) $(EXECUTOR)
+	$(VENV)/bin/python -m python_deps labels $(DRIVER) $(EXECUTOR)
 
 lock_options = $(if $(CELLS),--cells $(CELLS)) $(if $(JOBS),--jobs $(JOBS))
 lock: venv ## re-resolve the locks an edit touched (CELLS=..., JOBS=N; FULL=1 all of them)

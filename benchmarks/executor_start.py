@@ -38,9 +38,9 @@ from measure import (  # noqa: E402
 )
 from rebuild import BUILDS, WORK, bake_variable, prepare  # noqa: E402
 
-from python_deps.engine import SecondEngine  # noqa: E402
-from python_deps.layers import read_layers  # noqa: E402
-from python_deps.matrix import engine_arch  # noqa: E402
+from python_deps.runner import engine_arch  # noqa: E402
+from python_deps.sizes import read_layers  # noqa: E402
+from python_deps.testing.engine import SecondEngine  # noqa: E402
 
 # The first task an executor runs: a pandas UDF through Arrow, in a Python worker of the JVM.
 FIRST_TASK = """

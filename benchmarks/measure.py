@@ -4,8 +4,9 @@ engine with an empty image store, and the side-by-side table.
 
 A pull into the main engine measures nothing: its content store keeps every blob it ever built
 or pulled, even after `docker image rm`. The cold pulls go to a second dockerd with a data root
-of its own, started empty for each pull (python_deps/engine.py), from Debian's docker-registry
-(python_deps/registry.py), as a Kubernetes node pulls an image it has never run.
+of its own, started empty for each pull (python_deps/testing/engine.py), from Debian's
+docker-registry (python_deps/testing/registry.py), as a Kubernetes node pulls an image it has
+never run.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from python_deps.bake import MAIN_BAKE_FILES, bake_entitlements, build_environment  # noqa: E402
-from python_deps.engine import SecondEngine  # noqa: E402
-from python_deps.matrix import engine_arch  # noqa: E402
-from python_deps.registry import Registry  # noqa: E402
+from python_deps.runner import engine_arch  # noqa: E402
+from python_deps.testing.engine import SecondEngine  # noqa: E402
+from python_deps.testing.registry import Registry  # noqa: E402
 
 REPORTS = ROOT / "reports"
 # The main bake files, as the harness reads them, and the benchmarks' targets on them.

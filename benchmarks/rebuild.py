@@ -53,8 +53,9 @@ from measure import (  # noqa: E402
 
 from python_deps import DEPS_DIR  # noqa: E402
 from python_deps.declaration import declaration  # noqa: E402
-from python_deps.layers import read_layers  # noqa: E402
-from python_deps.matrix import MACHINES, engine_arch  # noqa: E402
+from python_deps.matrix import MACHINES  # noqa: E402
+from python_deps.runner import engine_arch  # noqa: E402
+from python_deps.sizes import read_layers  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
 WORK = BENCH / ".work"

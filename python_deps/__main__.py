@@ -12,59 +12,34 @@ import sys
 
 from python_deps.cli import PROG, Parser, fail
 
-# verb: (module, summary). The modules are imported only to run their verb: the help and the verbs
-# of the standard library alone (bases) work on a Python without the venv's packages.
+# verb: summary. Each verb is the module of its name (python_deps/VERB.py, - as _), imported only
+# to run it: the help and the verbs of the standard library alone work without the venv's packages.
 VERBS = {
-    "matrix": (
-        "python_deps.matrix",
-        "Print the variant targets of bake groups (default: BAKE_GROUP).",
-    ),
-    "lock": (
-        "python_deps.lock",
-        "Resolve the requirement sets into the hashed locks (make lock, make check-lock).",
-    ),
-    "upgrade": (
-        "python_deps.upgrade",
-        "Move every lock, or only the named packages, to the newest versions allowed, proven by"
-        " make test (make upgrade).",
-    ),
-    "sizes": ("python_deps.layers", "Print the bytes per image and layer (make sizes)."),
-    "sbom": (
-        "python_deps.licences",
-        "Print the licences the SBOMs of a folder declare, after `docker buildx bake sbom` (make"
-        " sbom).",
-    ),
-    "publish": (
-        "python_deps.publish",
-        "Push the images a green make test tested, by digest (make publish).",
-    ),
-    "test-matrix": (
-        "python_deps.test_matrix",
-        "Build and test every cell of the matrix group, one at a time (make test-matrix).",
-    ),
-    "pair": (
-        "python_deps.labels",
-        "Say whether a driver image and an executor image can run one Spark job (make check-pair).",
-    ),
-    "release": (
-        "python_deps.release",
-        "Print the release's legs, run one leg, or merge them (make release-matrix, release-leg,"
-        " release-merge).",
-    ),
-    "bases": (
-        "python_deps.bases",
-        "Say what making the base images of bake groups takes, and whether they are here (make"
-        " bases).",
-    ),
-    "figures": (
-        "python_deps.figures",
-        "Write docs/figures.md, the page of measured figures, from a run's reports/ folder.",
-    ),
-    "docs": (
-        "python_deps.docs",
-        "Rewrite the cells table of README.md from the matrix docker-bake.hcl declares.",
-    ),
+    "bake": "Run docker buildx bake with the labels, commit time, CA bundle and --allow flags of"
+    " this checkout (make build).",
+    "matrix": "Print the variant targets of bake groups (default: BAKE_GROUP).",
+    "bases": "Say what making the base images of bake groups takes, and whether they are here"
+    " (make bases).",
+    "lock": "Resolve the requirement sets into the hashed locks (make lock, make check-lock).",
+    "upgrade": "Move every lock, or only the named packages, to the newest versions allowed,"
+    " proven by make test (make upgrade).",
+    "sizes": "Print the bytes per image and layer (make sizes).",
+    "sbom": "Print the licences the SBOMs of a folder declare, after `docker buildx bake sbom`"
+    " (make sbom).",
+    "labels": "Say from their labels whether a driver image and an executor image can run one"
+    " Spark job (make check-pair).",
+    "prove": "Build and test every cell of the matrix group, one at a time (make test-matrix).",
+    "publish": "Push the images a green make test tested, by digest (make publish).",
+    "release": "Print the release's legs, run one leg, or merge them (make release-matrix,"
+    " release-leg, release-merge).",
+    "figures": "Write docs/figures.md, the page of measured figures, from a run's reports/ folder.",
+    "docs": "Rewrite the cells table of README.md from the matrix docker-bake.hcl declares.",
 }
+
+
+def module_of(verb: str) -> str:
+    return f"python_deps.{verb.replace('-', '_')}"
+
 
 # The third-party modules the verbs import, and the distribution each comes from (pyproject.toml's
 # product group, which make venv installs).
@@ -78,7 +53,7 @@ DISTRIBUTIONS = {
 def top_parser() -> Parser:
     parser = Parser(prog=PROG, description=__doc__.split("\n\n", 1)[1].strip())
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    for verb, (_, summary) in VERBS.items():
+    for verb, summary in VERBS.items():
         verbs.add_parser(verb, help=summary, add_help=False)
     return parser
 
@@ -87,11 +62,11 @@ def run(verb: str, arguments: list[str]) -> int:
     """The verb's main(arguments), its module imported now; a third-party package that is not
     installed is one line, not a traceback."""
     try:
-        module = importlib.import_module(VERBS[verb][0])
+        module = importlib.import_module(module_of(verb))
         result = module.main(arguments)
     except ModuleNotFoundError as missing:
         root = (missing.name or "").split(".")[0]
-        if missing.name == VERBS[verb][0]:
+        if missing.name == module_of(verb):
             fail(verb, f"{missing.name} is not in this checkout", status=2)
         if not root or root == "python_deps":
             raise

@@ -1,6 +1,8 @@
-"""The bake files, and running bake on them: as the test harness bakes its images, as the
-tests and benchmarks that bake images of their own do, with the flags a CA bundle or a
-wheelhouse needs."""
+"""The bake files, and running bake on them with what every build of this project shares: the
+labels, the commit's time, the CA bundle and the --allow flags it and a wheelhouse need.
+
+    python-deps bake [-f FILE]... [--set VALUE]... TARGET...    bake so, as the Makefile does
+"""
 
 from __future__ import annotations
 
@@ -9,21 +11,19 @@ import os
 import shlex
 import shutil
 import subprocess
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from python_deps import ROOT
+from python_deps import ROOT, cli
+from python_deps.runner import commit_time, revision, source_url
 
 # docker-bake.json holds the lock digests (python -m python_deps lock); bake reads it with
 # docker-bake.hcl, as a plain `docker buildx bake` in the root does.
 MAIN_BAKE_FILES = [ROOT / "docker-bake.hcl", ROOT / "docker-bake.json"]
 # With the test images of tests/docker-bake.hcl, which build on the targets of the main files.
 HARNESS_BAKE_FILES = (*MAIN_BAKE_FILES, ROOT / "tests" / "docker-bake.hcl")
-# The host's CA bundle: handed to the builds (a TLS-intercepting proxy's CA) where CA_BUNDLE is
-# not set, as the Makefile does.
+# Handed to the builds as CA_BUNDLE where it is not set: a TLS-intercepting proxy's CA is in it.
 HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
@@ -58,18 +58,19 @@ def missing_docker() -> str | None:
 
 
 def build_environment(environment: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """The environment for bake, with the Makefile's defaults where it sets none: the host's CA
-    bundle as CA_BUNDLE where the host has one, and the commit's time as SOURCE_DATE_EPOCH (else
-    the images take the build time, and two builds of one commit differ)."""
-    defaults = {}
-    if environment.get("CA_BUNDLE") is None and os.path.exists(HOST_CA_BUNDLE):
-        defaults["CA_BUNDLE"] = HOST_CA_BUNDLE
-    if environment.get("SOURCE_DATE_EPOCH") is None:
-        commit_time = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"], capture_output=True, text=True, cwd=ROOT
-        ).stdout.strip()
-        defaults.update({"SOURCE_DATE_EPOCH": commit_time} if commit_time else {})
-    return {**defaults, **environment}
+    """The environment for bake: the labels' revision and source, the commit's time as
+    SOURCE_DATE_EPOCH, and the host's CA bundle as CA_BUNDLE (a TLS-intercepting proxy's CA),
+    each where the environment does not set it; an empty value is kept (CA_BUNDLE= for none)."""
+    defaults = {
+        "REVISION": revision,
+        "SOURCE_URL": source_url,
+        "SOURCE_DATE_EPOCH": commit_time,
+        "CA_BUNDLE": lambda: HOST_CA_BUNDLE if os.path.exists(HOST_CA_BUNDLE) else "",
+    }
+    return {
+        **{name: decide() for name, decide in defaults.items() if environment.get(name) is None},
+        **environment,
+    }
 
 
 @cache
@@ -115,86 +116,31 @@ def bake_command(
 
 
 def bake_entitlements(environment: Mapping[str, str] | None = None) -> list[str]:
-    """The --allow flags bake needs to read the CA bundle of CA_BUNDLE (a secret) and the
-    wheelhouse of WHEELHOUSE (a context), where the environment sets them."""
+    """The --allow flags bake needs for the CA bundle of CA_BUNDLE (a secret it reads) and the
+    wheelhouse of WHEELHOUSE (a context the builds read, which make wheelhouse writes)."""
     environment = build_environment() if environment is None else environment
     ca_bundle, wheelhouse = environment.get("CA_BUNDLE"), environment.get("WHEELHOUSE")
     return [
         *([f"--allow=fs.read={Path(ca_bundle).resolve().parent}"] if ca_bundle else []),
-        *([f"--allow=fs.read={Path(wheelhouse).resolve()}"] if wheelhouse else []),
+        *([f"--allow=fs={Path(wheelhouse).resolve()}"] if wheelhouse else []),
     ]
 
 
-def build_cache_records(environment: Mapping[str, str]) -> set[str] | None:
-    """The IDs of the build cache's records, on the engine the environment names; None where the
-    listing fails (a record removed while it was read, by a build beside it)."""
-    listed = subprocess.run(
-        ["docker", "buildx", "du", "--format", "json"],
-        env=environment,
-        capture_output=True,
-        text=True,
+def main(argv: list[str] | None = None) -> int:
+    """Bake the targets with build_environment(), its --allow flags and BAKE_FLAGS; bake's own
+    exit status."""
+    parser = cli.parser("bake", __doc__)
+    parser.add_argument("targets", nargs="+", metavar="TARGET", help="Bake targets or groups.")
+    parser.add_argument(
+        "-f", "--file", action="append", type=Path, help="A bake file (default: the main ones)."
     )
-    return (
-        {json.loads(line)["ID"] for line in listed.stdout.splitlines() if line.strip()}
-        if listed.returncode == 0
-        else None
+    parser.add_argument("--set", action="append", default=[], help="As bake's --set.")
+    parser.add_argument("--progress", help="As bake's --progress.")
+    args = parser.parse_args(argv)
+    environment = build_environment()
+    options = [*(f"--set={value}" for value in args.set)]
+    options += [f"--progress={args.progress}"] if args.progress else []
+    command = bake_command(
+        *options, *args.targets, files=args.file or MAIN_BAKE_FILES, environment=environment
     )
-
-
-@contextmanager
-def own_build_cache_pruned(environment: Mapping[str, str] = os.environ) -> Iterator[None]:
-    """Prune, once the block is done, the build cache records it created. A test's own build (a
-    clean one above all: gigabytes that no later build matches) would otherwise stay through the
-    rest of the suite, where make test's disk peaks; an image it loaded keeps its layers. BuildKit
-    prunes no record that another build still uses."""
-    before = build_cache_records(environment)
-    try:
-        yield
-    finally:
-        after = build_cache_records(environment)
-        # Unless both listings were read: pruning all but a list not read would prune the harness's.
-        created = after - before if before is not None and after is not None else set()
-        if created:
-            pattern = f"id~=^({'|'.join(sorted(created))})$"
-            subprocess.run(
-                ["docker", "buildx", "prune", "--force", "--filter", pattern],
-                env=environment,
-                capture_output=True,
-            )
-
-
-def run_bake(
-    *arguments: str, files: tuple[Path, ...] = tuple(MAIN_BAKE_FILES), **variables: str
-) -> subprocess.CompletedProcess:
-    """`docker buildx bake` on docker-bake.hcl (or `files`) with these variables, its output
-    captured, and the build cache records it made pruned afterwards. Online and for the engine's
-    platform, whatever WHEELHOUSE and platforms the suite runs with, unless the variables set
-    them."""
-    environment = {
-        **build_environment(),
-        "WHEELHOUSE": "",
-        "PLATFORMS": "",
-        "PLATFORM_PROFILE": "local",
-        # A test's build is its own: the run's flags (a read-only cache) are not for it.
-        "BAKE_FLAGS": "",
-        **variables,
-    }
-    with own_build_cache_pruned(environment):
-        return subprocess.run(
-            bake_command("--progress=plain", *arguments, files=files, environment=environment),
-            env=environment,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-
-
-def bake_under_own_tag(
-    target: str, *arguments: str, **variables: str
-) -> tuple[subprocess.CompletedProcess, str]:
-    """run_bake() of one variant of the default cell under a fresh TAG, so that no build of a
-    test touches the harness's images and a tag left behind is its own: the result and the
-    image it tags."""
-    tag = f"test-{uuid.uuid4().hex[:8]}"
-    result = run_bake(*arguments, target, **variables, TAG=tag)
-    return result, f"{os.environ.get('REGISTRY', '')}spark-k8s-{target}:{tag}"
+    return subprocess.run(command, env=environment, cwd=ROOT).returncode

@@ -19,13 +19,10 @@ from pathlib import PurePosixPath
 
 from python_deps import cli
 from python_deps.bake import BakeError, bake_group, definition
+from python_deps.runner import Refusal, engine_platform
 
 BASES_GROUP = "bases"
 EMPTY: Mapping[str, str] = {}
-
-
-class Refusal(Exception):
-    """Why the groups cannot be built, in one line with its fix."""
 
 
 def bake_refusal(error: BakeError) -> str:
@@ -40,16 +37,6 @@ def bake_definition(targets: tuple[str, ...], variables: Mapping[str, str] = EMP
         return definition(targets, variables=tuple(sorted(variables.items())))
     except BakeError as error:
         raise Refusal(bake_refusal(error)) from None
-
-
-def engine_platform() -> str:
-    """The platform the engine runs natively, e.g. linux/amd64."""
-    arch = subprocess.run(
-        ["docker", "version", "--format", "{{.Server.Arch}}"], capture_output=True, text=True
-    ).stdout.strip()
-    if not arch:
-        raise Refusal("no Docker engine answers: run make engine (scripts/ensure-docker.sh)")
-    return f"linux/{arch}"
 
 
 @dataclass

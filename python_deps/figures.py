@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-from python_deps import ROOT
 from python_deps.cli import parser as verb_parser
 from python_deps.cli import prefix
+from python_deps.runner import git
 
 
 def duration(seconds: float) -> str:
@@ -84,10 +83,7 @@ def commit(reports: Path) -> str:
         revision = json.loads(tested.read_text()).get("revision", "")
         if revision:
             return revision
-    result = subprocess.run(
-        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=False
-    )
-    return result.stdout.strip() or "unknown"
+    return git("rev-parse", "HEAD") or "unknown"
 
 
 def run_date(reports: Path, junit: dict | None) -> str:

@@ -67,7 +67,7 @@ def pair_problems(
 
 def main(argv: list[str] | None = None) -> None:
     parser = cli.parser(
-        "pair",
+        "labels",
         "Check, from their labels, that a driver image and an executor image run the same Spark\n"
         "line and Python (make check-pair DRIVER=... EXECUTOR=...).",
     )
@@ -81,11 +81,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cell, executor_cell = cell_of(args.driver), cell_of(args.executor)
     except LookupError as error:
-        cli.fail("pair", " ".join(str(error).split()))
+        cli.fail("labels", " ".join(str(error).split()))
     problems = pair_problems(args.driver, cell, args.executor, executor_cell)
     if problems:
         cli.fail(
-            "pair",
+            "labels",
             "these images cannot be a driver and its executors: "
             + "; ".join(problems)
             + ". Build both from one cell (spark-X.Y-python-A.B).",

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-
-from python_on_whales import docker
 
 from python_deps import DEPS_DIR
 from python_deps.bake import definition
 from python_deps.declaration import VariantKind, declaration
+from python_deps.runner import engine_arch
 
 # What platform.machine() says in an image of each platform, emulated or not: the CPU its wheel
 # platform tag names (x86_64-manylinux_2_28).
@@ -145,14 +143,6 @@ def lock_pins(lock_file: Path) -> dict[str, str]:
 
 def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-@cache
-def engine_arch() -> str:
-    arch = docker.info().architecture
-    return {machine: platform.removeprefix("linux/") for platform, machine in MACHINES.items()}.get(
-        arch, arch
-    )
 
 
 def main(argv: list[str] | None = None) -> None:

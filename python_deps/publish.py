@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 from python_deps import REPORTS, ROOT, cli
+from python_deps.runner import Refusal, docker, last_line, oras, registry_host, revision
 
 # A push that has not finished by then has stalled (a registry that takes the connection and
 # never answers leaves docker push waiting for ever): it is stopped and reported as broken off.
@@ -39,34 +40,9 @@ PUSH_TIMEOUT_SECONDS = int(os.environ.get("PUBLISH_PUSH_TIMEOUT", "3600"))
 SBOM_TYPE = "application/vnd.cyclonedx+json"
 
 
-class Refusal(Exception):
-    pass
-
-
-def docker(*arguments: str, timeout: float | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", *arguments], capture_output=True, text=True, timeout=timeout)
-
-
 def local_digest(image: str) -> str | None:
     inspected = docker("image", "inspect", "--format={{.Id}}", image)
     return inspected.stdout.strip() if inspected.returncode == 0 else None
-
-
-def revision() -> str:
-    """The revision the Makefile labels the images with (REVISION), else git's."""
-    if os.environ.get("REVISION"):
-        return os.environ["REVISION"]
-    described = subprocess.run(
-        ["git", "describe", "--always", "--dirty", "--abbrev=40", "--exclude=*"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return described.stdout.strip()
-
-
-def registry_host(registry: str) -> str:
-    return registry.split("/", 1)[0]
 
 
 def explain_push_failure(registry: str, output: str) -> str:
@@ -183,27 +159,6 @@ def push(local: str, remote: str, digest: str, registry: str) -> None:
             " the engine rewrote the image on push (is the containerd image store on?)"
         )
     print(f"{cli.prefix('publish')} {remote}@{digest}")
-
-
-def oras(*arguments: str, registry: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """oras against the registry: plain HTTP for one on loopback, as docker treats it (oras cp
-    within one registry, or from a layout on disk)."""
-    loopback = re.match(r"(localhost|127\.[0-9.]+)(:|$)", registry_host(registry))
-    command, *rest = arguments
-    plain_http = ["--from-plain-http", "--to-plain-http"] if command == "cp" else ["--plain-http"]
-    return subprocess.run(
-        ["oras", command, *(plain_http if loopback else []), *rest],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-    )
-
-
-def last_line(result: subprocess.CompletedProcess) -> str:
-    """A tool's last word: its error's last line, else its output's."""
-    return ((result.stderr or "").strip() or (result.stdout or "").strip() or "no output").split(
-        "\n"
-    )[-1]
 
 
 def sbom_referrer(subject: str, registry: str) -> str | None:

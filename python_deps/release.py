@@ -37,17 +37,10 @@ from python_deps import REPORTS, ROOT, bases, cli
 from python_deps.bake import BakeError, build_environment, definition
 from python_deps.declaration import declaration
 from python_deps.matrix import lock_folder, variants
-from python_deps.publish import (
-    Refusal,
-    attach_sbom,
-    docker,
-    last_line,
-    oras,
-    revision,
-    sbom_referrer,
-)
+from python_deps.prove import counts
+from python_deps.publish import attach_sbom, sbom_referrer
+from python_deps.runner import Refusal, docker, last_line, oras, revision
 from python_deps.sbom import bake_sboms
-from python_deps.test_matrix import counts
 
 # The runners of each architecture's legs: GitHub-hosted, native; for the variants whose tests
 # need a device (`device` in docker-bake.hcl's variants()), a self-hosted runner with one (the
@@ -227,7 +220,7 @@ def check_bases(leg: Leg, environment: dict[str, str]) -> None:
     """Its base is here or pullable (python_deps.bases), before anything is built."""
     try:
         bases.check(leg.targets, environment)
-    except bases.Refusal as refusal:
+    except Refusal as refusal:
         # A hermetic base is made by its own target; an official one (3.10, 3.12) is pulled.
         made_by = f" (make bases BASE_TARGETS={leg.base_target})" if leg.base_target else ""
         raise Refusal(f"{refusal}{made_by}") from None

@@ -35,9 +35,10 @@ from python_deps.bake import (
     missing_docker,
 )
 from python_deps.declaration import declaration
-from python_deps.layers import Layer, read_layers
-from python_deps.matrix import Variant, engine_arch, variants
+from python_deps.matrix import Variant, variants
+from python_deps.runner import engine_arch
 from python_deps.sbom import bake_sboms, keep_sboms
+from python_deps.sizes import Layer, read_layers
 from tests.utils.containers import probe_gpu, run_in, start_postgres
 from tests.utils.harness import (
     BAKE_FILES,
@@ -432,7 +433,7 @@ def sbom(sbom_files, variant: Variant) -> Callable[..., dict]:
 
 @pytest.fixture(scope="session")
 def layers(once) -> Callable[[str], list[Layer]]:
-    """layers(image): the image's layers (python_deps/layers.py), read once per image for all
+    """layers(image): the image's layers (python_deps/sizes.py), read once per image for all
     workers."""
 
     def read_once(image: str) -> list[Layer]:

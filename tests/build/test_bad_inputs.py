@@ -14,8 +14,10 @@ import pytest
 from python_on_whales import docker
 
 from python_deps import DEPS_DIR, ROOT
-from python_deps.bake import bake_under_own_tag, definition, run_bake
-from python_deps.matrix import base_target_of, engine_arch
+from python_deps.bake import definition
+from python_deps.matrix import base_target_of
+from python_deps.runner import engine_arch
+from tests.utils.bake import bake_under_own_tag, run_bake
 from tests.utils.harness import DEFAULT_PYTHON, default_variant
 
 # The default cell's base variant: the target the `python-deps` group builds.

@@ -9,10 +9,10 @@ import subprocess
 
 import pytest
 
-from python_deps.bake import bake_under_own_tag
-from python_deps.engine import SecondEngine
-from python_deps.matrix import engine_arch
-from python_deps.registry import Registry
+from python_deps.runner import engine_arch
+from python_deps.testing.engine import SecondEngine
+from python_deps.testing.registry import Registry
+from tests.utils.bake import bake_under_own_tag
 from tests.utils.containers import platform_manifest
 from tests.utils.harness import DEFAULT_PYTHON, default_variant
 

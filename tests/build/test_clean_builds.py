@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from python_on_whales import docker
 
-from python_deps.bake import bake_under_own_tag, run_bake
 from python_deps.matrix import variants
+from tests.utils.bake import bake_under_own_tag, run_bake
 from tests.utils.containers import platform_manifest
 from tests.utils.harness import DEFAULT_PYTHON, default_variant
 

@@ -6,7 +6,8 @@ import uuid
 from python_on_whales import docker
 
 from python_deps import ROOT
-from python_deps.bake import HARNESS_BAKE_FILES, MAIN_BAKE_FILES, definition, run_bake
+from python_deps.bake import HARNESS_BAKE_FILES, MAIN_BAKE_FILES, definition
+from tests.utils.bake import run_bake
 from tests.utils.children import bake_child
 from tests.utils.containers import run_in
 from tests.utils.harness import default_variant

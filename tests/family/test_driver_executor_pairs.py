@@ -1,6 +1,6 @@
 """A driver and its executors run one Python: executors of another minor version fail the first
 Python task (PySpark's PYTHON_VERSION_MISMATCH), and the images' labels say so before anything
-is submitted (python -m python_deps pair, make check-pair)."""
+is submitted (python -m python_deps labels, make check-pair)."""
 
 import json
 import subprocess
@@ -10,9 +10,10 @@ import pytest
 from python_on_whales import docker
 
 from python_deps import REPORTS, ROOT
-from python_deps.bake import HARNESS_BAKE_FILES, definition, run_bake
+from python_deps.bake import HARNESS_BAKE_FILES, definition
 from python_deps.declaration import declaration
 from python_deps.matrix import variants
+from tests.utils.bake import run_bake
 from tests.utils.containers import spark_cluster, submit_jobs
 from tests.utils.harness import default_variant
 
@@ -29,7 +30,7 @@ def another_python(spark: str, python: str) -> str:
 
 def check_pair(driver: str, executor: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "python_deps", "pair", driver, executor],
+        [sys.executable, "-m", "python_deps", "labels", driver, executor],
         capture_output=True,
         text=True,
         cwd=ROOT,

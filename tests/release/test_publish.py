@@ -14,7 +14,7 @@ import uuid
 import bcrypt
 import pytest
 
-from python_deps.registry import Registry, free_port
+from python_deps.testing.registry import Registry, free_port
 from tests.utils.publishing import (
     publish,
     publish_command,

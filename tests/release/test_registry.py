@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 from python_deps.bake import bake_group
-from python_deps.engine import SecondEngine
 from python_deps.matrix import MACHINES, parent_of, variants
-from python_deps.registry import Registry
 from python_deps.sbom import keep_sboms
+from python_deps.testing.engine import SecondEngine
+from python_deps.testing.registry import Registry
 from tests.utils.containers import platform_manifest
 from tests.utils.publishing import publish, record_tested
 

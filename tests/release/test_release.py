@@ -19,7 +19,7 @@ import pytest
 from python_deps import ROOT
 from python_deps.declaration import declaration
 from python_deps.publish import SBOM_TYPE, oras
-from python_deps.registry import Registry
+from python_deps.testing.registry import Registry
 from tests.utils.harness import default_variant
 
 # A clean commit's revision: a leg refuses a tree with changes ("-dirty").

@@ -6,7 +6,8 @@ import subprocess
 import uuid
 
 from python_deps import ROOT
-from python_deps.bake import MAIN_BAKE_FILES, run_bake
+from python_deps.bake import MAIN_BAKE_FILES
+from tests.utils.bake import run_bake
 
 EXAMPLE_BAKE_FILES = (*MAIN_BAKE_FILES, ROOT / "examples" / "jupyter" / "docker-bake.hcl")
 

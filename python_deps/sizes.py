@@ -20,7 +20,8 @@ import zstandard
 
 from python_deps import cli
 from python_deps.bake import bake_group
-from python_deps.matrix import engine_arch, variants
+from python_deps.matrix import variants
+from python_deps.runner import engine_arch
 
 # Files whose content is hashed while listing, to find a CA bundle that leaked into a layer.
 CERTIFICATE = re.compile(r"\.(pem|crt|cer)$")

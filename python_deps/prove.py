@@ -88,7 +88,7 @@ def test_cell(cell: str, selected: list[Variant]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = cli.parser("test-matrix", __doc__)
+    parser = cli.parser("prove", __doc__)
     parser.add_argument(
         "--cells",
         type=cli.cell_list,
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(cells) - set(by_cell)
     if unknown or not by_cell:
         cli.fail(
-            "test-matrix",
+            "prove",
             "no such cell in the group matrix:"
             f" {', '.join(sorted(unknown)) or '(none selected)'}; cells: {', '.join(by_cell)}",
             status=2,
