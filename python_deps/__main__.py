@@ -15,6 +15,10 @@ from python_deps.cli import PROG, Parser, fail
 # verb: summary. Each verb is the module of its name (python_deps/VERB.py, - as _), imported only
 # to run it: the help and the verbs of the standard library alone work without the venv's packages.
 VERBS = {
+    "checkout-lock": "Run a command holding this checkout's lock, or refuse at once naming its"
+    " holder (every make).",
+    "disk": "Check that the disk has the room make test needs, or run a command measuring its"
+    " disk (make test).",
     "bake": "Run docker buildx bake with the labels, commit time, CA bundle and --allow flags of"
     " this checkout (make build).",
     "matrix": "Print the variant targets of bake groups (default: BAKE_GROUP).",

@@ -98,7 +98,7 @@ def planned_pushes(tested: dict, registry: str) -> list[tuple[str, str, dict]]:
     matches."""
     if not tested.get("revision"):
         raise Refusal(
-            "the test run recorded no revision (run it with make test, which sets REVISION):"
+            "the test run recorded no revision (run make test in a git checkout):"
             " nothing was pushed"
         )
     if tested["revision"] != revision():

@@ -36,7 +36,7 @@ from python_deps.bake import (
 )
 from python_deps.declaration import declaration
 from python_deps.matrix import Variant, variants
-from python_deps.runner import engine_arch
+from python_deps.runner import engine_arch, revision
 from python_deps.sbom import bake_sboms, keep_sboms
 from python_deps.sizes import Layer, read_layers
 from tests.utils.containers import probe_gpu, run_in, start_postgres
@@ -154,9 +154,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             # Beside the record: reports/sbom-tested for make test's, a leg's own for a leg's.
             record.parent / "sbom-tested",
         )
-        record.write_text(
-            json.dumps({"revision": os.environ.get("REVISION", ""), "images": images}, indent=2)
-        )
+        record.write_text(json.dumps({"revision": revision(), "images": images}, indent=2))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -7,12 +7,12 @@ the cache, of the same commit, gives the very images the harness tested: promoti
 means something."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from python_on_whales import docker
 
+from python_deps.bake import build_environment
 from python_deps.matrix import variants
 from tests.utils.bake import bake_under_own_tag, run_bake
 from tests.utils.containers import platform_manifest
@@ -110,11 +110,7 @@ def test_a_rebuild_of_the_same_commit_gives_the_images_tested(images, variant_im
     """Per platform, the image manifest (config and layers) is the one tested: its times are
     the commit's (SOURCE_DATE_EPOCH) and the rootfs's, not the build's. The index around them
     differs, by the provenance attestation alone, which records the build's own time and id."""
-    if not os.environ.get("SOURCE_DATE_EPOCH"):
-        pytest.skip(
-            "SOURCE_DATE_EPOCH is not set, so images take the build time"
-            " (make sets it to the commit's)"
-        )
+    assert build_environment()["SOURCE_DATE_EPOCH"], "no commit time: images take the build's"
     tested = next(image for image in variant_images if image["target"] == default_variant().target)
     rebuilt, image = bake_under_own_tag(
         "python-deps", PLATFORMS=",".join(default_variant().platforms)

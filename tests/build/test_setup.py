@@ -5,7 +5,6 @@ again where its last run left a record."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from python_on_whales import docker
 
-from python_deps import ROOT
+from python_deps import ROOT, disk
 from python_deps.bake import bake_group
 from python_deps.matrix import variants
 
@@ -54,6 +53,7 @@ def scratch_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     checkout.mkdir()
     shutil.copy(ROOT / "Makefile", checkout)
     shutil.copytree(SCRIPTS, checkout / "scripts")
+    shutil.copytree(ROOT / "python_deps", checkout / "python_deps")
     stand_ins = tmp_path / "bin"
     stand_ins.mkdir()
     (stand_ins / "docker").write_text("#!/bin/sh\nexec sleep 120\n")
@@ -136,14 +136,11 @@ def test_make_test_refuses_a_disk_without_the_room_in_one_line(tmp_path):
 
 
 def test_the_disk_watch_names_the_peak_and_the_phase_it_came_in(tmp_path, monkeypatch):
-    """scripts/disk-space.py watch, with the disk's figures played by the phase the command is in:
+    """python-deps disk watch, with the disk's figures played by the phase the command is in:
     2 GB more in phase `images`, back down after."""
-    spec = importlib.util.spec_from_file_location("disk_space", SCRIPTS / "disk-space.py")
-    disk_space = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(disk_space)
-    monkeypatch.setattr(disk_space, "SAMPLE_SECONDS", 0.1)
-    monkeypatch.setattr(disk_space, "data_root", lambda: str(tmp_path))
-    read_phase, current = disk_space.Watch.phase, {}
+    monkeypatch.setattr(disk, "SAMPLE_SECONDS", 0.1)
+    monkeypatch.setattr(disk, "data_root", lambda: str(tmp_path))
+    read_phase, current = disk.Watch.phase, {}
 
     def phase(watch) -> str:
         current["phase"] = read_phase(watch)
@@ -154,8 +151,8 @@ def test_the_disk_watch_names_the_peak_and_the_phase_it_came_in(tmp_path, monkey
         put."""
         return int(3e9 if path == str(tmp_path) and current.get("phase") == "images" else 1e9)
 
-    monkeypatch.setattr(disk_space.Watch, "phase", phase)
-    monkeypatch.setattr(disk_space, "used_bytes", used_bytes)
+    monkeypatch.setattr(disk.Watch, "phase", phase)
+    monkeypatch.setattr(disk, "used_bytes", used_bytes)
     command = [
         "sh",
         "-c",
@@ -163,7 +160,7 @@ def test_the_disk_watch_names_the_peak_and_the_phase_it_came_in(tmp_path, monkey
         ' do echo $phase >"$DISK_WATCH_PHASE_FILE"; sleep 1; done',
     ]
     report_file = tmp_path / "reports" / "disk.json"
-    assert disk_space.watch(report_file, "engine", command) == 0
+    assert disk.watch(report_file, "engine", command) == 0
     report = json.loads(report_file.read_text())
     assert list(report["phases"]) == ["engine", "images", "tests"], report
     assert report["peak"]["phase"] == "images" and report["peak"][

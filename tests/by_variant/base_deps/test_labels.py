@@ -1,11 +1,11 @@
 """Image labels: what each image is and what is inside it, readable without running it."""
 
 import hashlib
-import os
 
 import pytest
 
 from python_deps import DEPS_DIR
+from python_deps.bake import build_environment
 from python_deps.labels import image_labels
 
 # What a release publishes the images by: every release leg runs these, so do its tests in the
@@ -20,10 +20,9 @@ def test_oci_labels_describe_the_image(variant, image):
     for key in ("title", "description", "version", "created"):
         assert labels.get(f"{OCI}.{key}"), f"{variant}: no {OCI}.{key} label: {labels}"
     assert labels[f"{OCI}.version"] == variant.cell
-    # Set by the Makefile from git; a bare `pytest` run builds without them.
+    built_with = build_environment()
     for key, variable in (("revision", "REVISION"), ("source", "SOURCE_URL")):
-        if os.environ.get(variable):
-            assert labels.get(f"{OCI}.{key}") == os.environ[variable]
+        assert labels.get(f"{OCI}.{key}", "") == built_with[variable], f"{variant}: {key}"
 
 
 def test_lock_labels_name_the_locks_of_each_platform_and_their_digest(variant, image):

@@ -1,7 +1,6 @@
 """Layers: shared with base-deps, within their size budgets, free of waste, caches and secrets."""
 
 import hashlib
-import os
 import re
 import tomllib
 from pathlib import Path
@@ -9,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from python_deps import ROOT
-from python_deps.bake import bake_group
+from python_deps.bake import bake_group, build_environment
 from python_deps.labels import PREFIX, image_labels
 from python_deps.matrix import parent_of, variants
 
@@ -80,7 +79,7 @@ def test_no_layer_rewrites_or_deletes_a_lower_layers_file(variant, image, layers
 
 
 def test_no_package_cache_build_secret_or_ca_bundle_in_layers(variant, added):
-    ca_bundle = os.environ.get("CA_BUNDLE")
+    ca_bundle = build_environment()["CA_BUNDLE"]
     ca_digest = hashlib.sha256(Path(ca_bundle).read_bytes()).hexdigest() if ca_bundle else None
     for layer in added:
         leftovers = sorted(path for path in layer.files if LEFTOVERS.search(path))

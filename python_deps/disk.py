@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """The disk make test needs, checked before it starts and measured while it runs.
 
-disk-space.py check NEED_GB SCRATCH_GB
+python-deps disk check [NEED_GB [SCRATCH_GB]]
     Refuse, in one line naming the figures and the fix, where the filesystem of the engine's
     data root has less than NEED_GB free (less SCRATCH_GB where the temporary folder, which
     holds the tests' registry and second engine, is on a filesystem of its own, which then
     needs SCRATCH_GB).
-disk-space.py watch REPORT FIRST_PHASE -- COMMAND...
+python-deps disk watch REPORT FIRST_PHASE -- COMMAND...
     Run COMMAND, sampling every 2 s the space used on the filesystems it writes (the engine's
     data root and containerd's, the checkout, the temporary folder); then write REPORT (JSON):
     the peak above the start, the phase it came in and the tests running then, and each
@@ -17,6 +16,7 @@ disk-space.py watch REPORT FIRST_PHASE -- COMMAND...
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -27,7 +27,13 @@ import threading
 import time
 from pathlib import Path
 
+from python_deps import cli
+
 GB = 1e9
+# The free disk make test needs before it starts (its measured peak, reports/disk.json, plus a
+# margin), of which SCRATCH_GB under the temporary folder: the tests' registry and second engine.
+NEED_GB = float(os.environ.get("TEST_DISK_GB") or 30)
+SCRATCH_GB = float(os.environ.get("TEST_SCRATCH_GB") or 6)
 SAMPLE_SECONDS = 2
 # Where dockerd keeps images and build cache when `docker info` cannot say (no engine yet), and
 # containerd's own root, which holds the images of a runner's system containerd.
@@ -214,14 +220,20 @@ def watch(report_file: Path, first_phase: str, command: list[str]) -> int:
     return returncode
 
 
-def main(arguments: list[str]) -> int:
-    if arguments[:1] == ["check"] and len(arguments) == 3:
-        return check(float(arguments[1]), float(arguments[2]))
-    if arguments[:1] == ["watch"] and len(arguments) > 4 and arguments[3] == "--":
-        return watch(Path(arguments[1]), arguments[2], arguments[4:])
-    print(__doc__, file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def main(argv: list[str] | None = None) -> int:
+    parser = cli.parser("disk", __doc__)
+    actions = parser.add_subparsers(dest="action", required=True)
+    check_parser = actions.add_parser("check", help="Refuse where the disk is too small.")
+    check_parser.add_argument("need_gb", nargs="?", type=float, default=NEED_GB)
+    check_parser.add_argument("scratch_gb", nargs="?", type=float, default=SCRATCH_GB)
+    watch_parser = actions.add_parser("watch", help="Run a command, measuring its disk.")
+    watch_parser.add_argument("report", type=Path, metavar="REPORT")
+    watch_parser.add_argument("first_phase", metavar="FIRST_PHASE")
+    watch_parser.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
+    args = parser.parse_args(argv)
+    if args.action == "check":
+        return check(args.need_gb, args.scratch_gb)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        watch_parser.error("a COMMAND to watch is required, after --")
+    return watch(args.report, args.first_phase, command)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run a command while holding a checkout's lock; refuse at once, naming the holder, if another
 command holds it. The Makefile runs every make under it: two makes in one checkout would write
 the same root filesystems, images and reports over each other.
@@ -7,12 +6,13 @@ The lock is a flock(2) on LOCK_FILE, held by this process alone: its descriptor 
 inherited, so a daemon the command starts (dockerd, a registry) does not keep the checkout
 locked after the command ends. The file names the holder for the refusal.
 
-Usage: checkout-lock.py LOCK_FILE COMMAND [ARGUMENT...]
-       checkout-lock.py --busy LOCK_FILE       prints the refusal where another command holds it
+    python-deps checkout-lock LOCK_FILE COMMAND [ARGUMENT...]
+    python-deps checkout-lock --busy LOCK_FILE    the refusal where another command holds it
 """
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import os
 import shlex
@@ -20,6 +20,8 @@ import signal
 import subprocess
 import sys
 import time
+
+from python_deps import cli
 
 
 def holder(lock_file: str) -> str:
@@ -52,14 +54,20 @@ def busy(lock_file: str) -> str:
         os.close(descriptor)
 
 
-def main() -> int:
-    if sys.argv[1:2] == ["--busy"] and len(sys.argv) == 3:
-        print(busy(sys.argv[2]))
+def main(argv: list[str] | None = None) -> int:
+    parser = cli.parser("checkout-lock", __doc__)
+    parser.add_argument(
+        "--busy", action="store_true", help="Print the refusal, if any; run nothing."
+    )
+    parser.add_argument("lock_file", metavar="LOCK_FILE")
+    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND")
+    args = parser.parse_args(argv)
+    if args.busy:
+        print(busy(args.lock_file))
         return 0
-    if len(sys.argv) < 3:
-        print(__doc__.strip().splitlines()[-2], file=sys.stderr)
-        return 2
-    lock_file, command = sys.argv[1], sys.argv[2:]
+    if not args.command:
+        parser.error("a COMMAND to run under the lock is required")
+    lock_file, command = args.lock_file, args.command
     # Readable and writable by all: a checkout's first make may run as root (sudo make bases),
     # the next one as its user.
     descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -83,7 +91,3 @@ def main() -> int:
     returncode = child.wait()
     os.ftruncate(descriptor, 0)
     return returncode if returncode >= 0 else 128 - returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main())
