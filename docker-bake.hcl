@@ -1,11 +1,5 @@
-# Python dependency layer of the spark-k8s image family, for every cell of its matrix:
-# Spark line x Python version x variant (python-deps, -gpu, -iceberg).
-#   docker buildx bake python-deps            base variant of the default cell (SPARK_VERSION, PYTHON_VERSION)
-#   docker buildx bake all                    every variant of that cell
-#   CELL=spark-3.5-python-3.11 docker buildx bake cell   another cell's variants that need no GPU
-#   docker buildx bake matrix                 every cell offered whose Python has a base image
-#   docker buildx bake ci                     the cells `make test` builds and tests
-#   docker buildx bake --list=targets         what each target is
+# Python dependency layer of the spark-k8s image family, for every cell of its matrix: Spark line
+# x Python version x variant. `docker buildx bake --list=targets` says what each target builds;
 # docker-bake.json, read with this file, holds the lock digests that `make lock` writes.
 
 variable "REGISTRY" {
@@ -18,8 +12,8 @@ variable "TAG" {
   default     = ""
 }
 
-# The default cell: the python-deps, python-deps-gpu and python-deps-iceberg groups, `all`, and
-# the images tagged latest. The newest Spark line on the newest Python built here.
+# The default cell: the variant groups, `all`, and the images tagged latest; the newest Spark line
+# on the newest Python built here. Literal defaults: python_deps/declaration.py reads them too.
 variable "SPARK_VERSION" {
   description = "Spark line (major.minor) of the default cell"
   default     = "4.3"
@@ -38,9 +32,8 @@ variable "CELL" {
 }
 
 # Which images are built for which platforms: a profile of platform_profiles(), below. The
-# installs run natively on the build platform for every platform (see the Dockerfile), only the
-# checks of a foreign platform's base run under emulation (scripts/ensure-emulation.sh). The
-# containerd image store loads every platform into the local engine.
+# installs run natively for every platform; only the checks of a foreign platform's base need
+# emulation (scripts/ensure-emulation.sh).
 variable "PLATFORM_PROFILE" {
   description = "local (the engine's platform), test (make build/test: also arm64 for the default cell's base and iceberg) or release (both for every image)"
   default     = "local"
@@ -70,10 +63,9 @@ variable "INPUT_ERROR" {
   }
 }
 
-# A build cache shared by a team or CI, one entry per target, written with mode=max so that the
-# intermediate stages (tools, pyspark) are reused too. Exporting a cache needs a driver that
-# supports it: docker-container, kubernetes, remote, or docker with the containerd image store.
-# Readers that must not write it: --set '*.cache-to='.
+# A build cache shared by a team or CI, written with mode=max so that the intermediate stages are
+# reused too; exporting it needs a driver that can (docker-container, kubernetes, remote, or docker
+# with the containerd image store). Readers that must not write it: --set '*.cache-to='.
 variable "CACHE_REGISTRY" {
   description = "Registry repository for the build cache, e.g. ghcr.io/acme/python-deps-cache; each target uses the tag of its name"
   default     = ""
@@ -89,10 +81,9 @@ variable "SBOM_DIR" {
   default     = "reports/sbom"
 }
 
-# Air-gapped sites: `docker buildx bake wheelhouse` on a connected machine downloads every file
-# the locks of the default cell's WHEELHOUSE_VARIANTS name, hash-checked, into the folder
-# WHEELHOUSE; with WHEELHOUSE set, the variants then install from that folder alone, with the
-# build's network turned off.
+# Air-gapped sites: `docker buildx bake wheelhouse` on a connected machine downloads what the
+# WHEELHOUSE_VARIANTS' locks name, hash-checked, into WHEELHOUSE; with WHEELHOUSE set, the
+# variants install from that folder alone, with the build's network off.
 variable "WHEELHOUSE" {
   description = "Folder of the wheelhouse: written by the wheelhouse target (default ./wheelhouse), the variants' only package source when set"
   default     = ""
@@ -104,11 +95,9 @@ variable "WHEELHOUSE_VARIANTS" {
   default     = []
 }
 
-# How the layers are compressed, in the engine's image store and so in the registry a push puts
-# them in (benchmarks/, docs/speed.md): zstd exports and pulls faster than gzip, and every
-# runtime of Kubernetes' supported versions pulls it (containerd >= 1.5, CRI-O, Docker >= 23).
-# gzip for older pullers. Every layer is recompressed, the base image's too, so that an image is
-# all one or the other.
+# zstd exports and pulls faster than gzip (docs/speed.md), and every runtime of Kubernetes'
+# supported versions pulls it; gzip for older ones. Every layer is recompressed, the base's too,
+# so that an image is all one or the other.
 variable "LAYER_COMPRESSION" {
   description = "Layer compression of the images: zstd, or gzip for runtimes older than containerd 1.5 / Docker 23"
   default     = "zstd"
@@ -146,14 +135,12 @@ variable "CA_BUNDLE" {
 }
 
 # ---- The declaration: the Spark lines, variants, architectures and bases, each written once.
-# python_deps/declaration.py reads these five functions with python-hcl2, without bake, so
-# their results stay literal data: no calls, variables or interpolation (it refuses them).
+# Rule: these five functions must stay literal data (no calls, variables or interpolation), as
+# python_deps/declaration.py reads them with python-hcl2, without bake, and refuses anything else.
 
-# The Spark lines offered: the Pythons each one's PySpark supports (its requires-python and
-# classifiers; `why` says so for a refused cell), and the Java versions its JVM side runs on, in
-# order of preference (the test images install the first one their Debian carries). The floors
-# and ceilings of its packages are in spark-lines/X.Y.txt beside the requirement sets. A new line:
-# an entry here, that file, then `make lock`.
+# The Spark lines offered: the Pythons each one's PySpark supports (`why` says so for a refused
+# cell) and the Java versions its JVM side runs on, preferred first. A new line: an entry here,
+# its packages' floors and ceilings in spark-lines/X.Y.txt, then `make lock`.
 function "spark_lines" {
   params = []
   result = {
@@ -165,13 +152,9 @@ function "spark_lines" {
   }
 }
 
-# The variants, each an image (spark-k8s-IMAGE) built from one stage of the Dockerfile on its
-# parent's. device: its tests need a GPU (a release tests it on a runner with one; `ci` leaves it
-# out). requirements: the set requirements-NAME.txt beside the Dockerfile, resolved into the
-# lock NAME.txt that the stage installs last; layers: locks installed before it in layers of
-# their own, each the closure of the packages named (resolved under NAME.txt). A variant installs
-# its parent's locks, then its own. The tests of a variant's stage (tests/by_variant/STAGE/) run
-# on its children's images too.
+# The variants, each an image (spark-k8s-IMAGE) from one stage of the Dockerfile on its parent's.
+# device: its tests need a GPU, so `ci` leaves it out. requirements: requirements-NAME.txt, locked
+# as NAME.txt and installed last; layers: locks installed before it, each in a layer of its own.
 function "variants" {
   params = []
   result = [
@@ -229,10 +212,9 @@ function "hermetic_bases" {
   ]
 }
 
-# The bases of the Pythons no Debian suite carries, for the release's legs (python -m python_deps
-# release): the official images, which a leg pulls. Renovate pins and bumps their digests
-# (.github/renovate.json5); none can be looked up from a machine without a registry. A local
-# build of those cells names its base in BASE_IMAGES.
+# The bases of the Pythons no Debian suite carries, for the release's legs: official images whose
+# digests Renovate pins (.github/renovate.json5), as a machine without a registry can look none up.
+# A local build of those cells names its base in BASE_IMAGES.
 function "release_bases" {
   params = []
   result = [
@@ -268,22 +250,19 @@ function "variant_locks" {
   )
 }
 
-# The platforms with locks: linux/ARCH of every architecture.
 function "locked_platforms" {
   params = []
   result = [for arch in keys(architectures()) : "linux/${arch}"]
 }
 
-# The variants' images, by name.
 function "images" {
   params = []
   result = [for variant in variants() : variant.image]
 }
 
-# Which images each PLATFORM_PROFILE builds for which platforms: those it names (images, in the
-# default cell or in every cell) for its platforms, the others for the engine's own. test: the
-# images most users pull on both; every image on both would not fit a CI runner's disk (the RAPIDS
-# image alone is 6 GB a platform).
+# Which images each PLATFORM_PROFILE builds for which platforms: those it names (in the default
+# cell or in every cell) for its platforms, the others for the engine's own. test: the images most
+# users pull on both; every image on both would not fit a CI runner's disk.
 function "platform_profiles" {
   params = []
   result = {
@@ -345,7 +324,6 @@ function "cell_id" {
   result = "spark${replace(cell.spark, ".", "")}-py${replace(cell.python, ".", "")}"
 }
 
-# spark-4.3-python-3.13: the cell in an image tag.
 function "cell_tag" {
   params = [cell]
   result = "spark-${cell.spark}-python-${cell.python}"
@@ -466,7 +444,6 @@ function "cell_args" {
   }
 }
 
-# A variant's args: its cell's, the locks it installs and their digests.
 function "variant_args" {
   params = [variant, cell]
   result = merge(cell_args(cell), {
@@ -485,7 +462,7 @@ target "python-base" {
   # gives the image digest that the cells' cached layers were built on.
   args      = { DEBIAN_SUITE = base.suite, SOURCE_DATE_EPOCH = "1686355200" }
   tags       = [hermetic_base_tag(base.python)]
-  # Every platform a cell on it is built for (a foreign rootfs takes minutes under emulation).
+  # Only the platforms a cell on it is built for: a foreign rootfs builds under emulation.
   platforms  = distinct(flatten([for cell in cells() : [for variant in variants() : variant_platforms(variant, cell)] if cell.python == base.python]))
   attest     = ["type=provenance,mode=max"]
   # Compressed as the images on it, so that their layers from it are its blobs.
@@ -584,7 +561,7 @@ group "cell" {
   targets = [for variant in variants() : target_name(variant, chosen_cell()) if !variant.device]
 }
 
-# The SBOMs of the default cell's images (make sbom).
+# The SBOMs of the chosen cell's images (make sbom).
 group "sbom" {
   targets = [for variant in variants() : "${target_name(variant, chosen_cell())}-sbom"]
 }
@@ -598,11 +575,9 @@ group "matrix" {
   targets = flatten([for cell in cells() : [for variant in variants() : target_name(variant, cell)] if base_image(cell.python) != ""])
 }
 
-# What `make test` builds and tests (so .ci/run): the base and iceberg variants of the default
-# cell and of the oldest Spark line, on the other hermetic Python. Its peak disk must fit a CI
-# runner's (docs/disk.md): the gpu variant, 18 GB with its build cache, is proven in a run of its
-# own (make test BAKE_GROUP=gpu-proof, the workflow's gpu jobs), and the middle lines by
-# make test-matrix.
+# What `make test` builds and tests (so .ci/run): the base and iceberg variants of the default cell
+# and of the oldest Spark line. The gpu variant would not fit a CI runner's disk beside them
+# (docs/disk.md): gpu-proof proves it in a run of its own, make test-matrix the middle lines.
 group "ci" {
   targets = flatten([for cell in [default_cell(), { spark = "3.5", python = "3.11" }] : [for variant in variants() : target_name(variant, cell) if !variant.device]])
 }

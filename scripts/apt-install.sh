@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
-# The one door through which the project installs Debian packages from the system's apt sources
-# (mmdebstrap, QEMU, docker-registry, the engine's runc...): the packages given that are not
-# installed yet. Safe to run several at once, as make's parallel jobs do: each waits for the
-# others under one lock, then installs only what is still missing. apt's own locks only refuse a
-# second apt-get ("Could not get lock /var/lib/apt/lists/lock"); they do not wait.
-# Usage: apt-install.sh PURPOSE PACKAGE...     e.g. apt-install.sh "the test registry" docker-registry skopeo
+# The one door through which the project installs Debian packages, those not yet installed. Runs
+# queue under one lock: make's jobs run it in parallel, and apt's own locks refuse, not wait.
+# Usage: apt-install.sh PURPOSE PACKAGE...   e.g. apt-install.sh "the test registry" docker-registry
 set -euo pipefail
 
 purpose=$1

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Fetch Debian packages from suites newer than the machine's (trixie, sid) with an apt state of
-# their own, and unpack them under DEST, beside the system: its apt sources and dpkg database are
-# left alone. A package may name its suite, as apt-get download takes it: docker.io/sid.
+# Fetch packages of Debian suites newer than the machine's (docker.io/sid) with an apt state of
+# their own and unpack them under DEST: the system's apt sources and dpkg database stay untouched.
 # Usage: debian-fetch.sh STATE_DIR DEST PACKAGE...
 set -euo pipefail
 

@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
-# Write the root filesystem of a hermetic base image: a Debian suite (minbase) with Debian's
-# Python, the way the official debian images are made, for machines that cannot pull an image.
-# Usage: debian-rootfs.sh SUITE ARCH OUTPUT.tar   e.g. debian-rootfs.sh trixie arm64 rootfs-trixie-arm64.tar
-#        debian-rootfs.sh --install-tools          only install what it needs (make engine does,
-#                                                  before its parallel jobs)
-# A foreign ARCH runs its maintainer scripts under QEMU (scripts/ensure-emulation.sh sets it up).
+# Write the root filesystem of a hermetic base image, for machines that cannot pull one: a Debian
+# suite (minbase) with Debian's Python, as the official images are made; a foreign ARCH needs QEMU.
+# Usage: debian-rootfs.sh SUITE ARCH OUTPUT.tar, or --install-tools alone (before parallel jobs)
 set -euo pipefail
 
 # mmdebstrap, and arch-test, which it needs for a foreign architecture (a Recommends of it that
@@ -29,10 +26,9 @@ trap 'rm -f "$partial"' EXIT
 # Pinning the clock (to bookworm's release, for every suite) makes two runs on the same archive
 # state give the same tarball byte for byte. docker-bake.hcl gives the base images this time too.
 export SOURCE_DATE_EPOCH=1686355200  # 2023-06-10
-# Testing, unstable and backports sign their Release files for a week only (Valid-Until): a mirror
-# that stopped following them (a frozen snapshot, as here) is refused as expired. The option stays
-# in the rootfs's apt configuration (mmdebstrap writes it to /etc/apt/apt.conf.d/99mmdebstrap), for
-# apt-get in images built on it. Stable suites carry no Valid-Until: their tarballs do not change.
+# Testing, unstable and backports sign their Release files briefly (Valid-Until), so a frozen mirror
+# is refused as expired; the option stays in the rootfs's apt configuration, for apt-get in images
+# built on it. Stable suites carry no Valid-Until: their tarballs do not change.
 valid_until=()
 case "$suite" in
   bookworm | trixie | oldstable | stable) ;;

@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine with BuildKit and the buildx plugin answers on this machine.
-#
-# Where `docker info` and `docker buildx version` already work (a laptop, a GitHub runner) this
-# does nothing. On a Debian machine without an engine it installs one beside the system, not
-# into it: Debian bookworm's own docker.io (20.10) carries BuildKit v0.8, too old for named
-# contexts and RUN --mount, so dockerd, containerd and buildx come from newer Debian suites,
-# fetched with a private apt state and unpacked under ENGINE_DIR; the system's apt sources are
-# left alone. Safe to run any number of times.
+# Make sure a Docker engine with BuildKit and the buildx plugin answers on this machine. On Debian
+# without one, it installs one beside the system: bookworm's docker.io is too old for named contexts
+# and RUN --mount, so newer suites' packages go under ENGINE_DIR. Safe to run again.
 set -euo pipefail
 
 ENGINE_DIR=${ENGINE_DIR:-/opt/python-deps-engine}
 ROOT="$ENGINE_DIR/root"
 LOG="$ENGINE_DIR/dockerd.log"
-# Newer suites than bookworm: dockerd 28.x and buildx 0.29 (sid), containerd 1.7 (trixie).
 NEW_PACKAGES=(docker.io/sid docker-buildx/sid containerd/trixie)
 # The rest of what dockerd needs is in bookworm itself.
 SYSTEM_PACKAGES=(runc iptables tini ca-certificates)
@@ -44,9 +38,8 @@ link_buildx_plugin() {
 }
 
 start_dockerd() {
-  # The containerd image store is what lets BuildKit export cache to a local directory or a
-  # registry, which the classic store cannot. Each rebuild of the GPU stage leaves about 10 GB
-  # of build cache: keep it bounded.
+  # The containerd image store lets BuildKit export cache to a local directory or a registry,
+  # which the classic store cannot. The GPU stage's rebuilds leave a large build cache: bound it.
   cat >"$ENGINE_DIR/daemon.json" <<'JSON'
 {
   "features": { "containerd-snapshotter": true },

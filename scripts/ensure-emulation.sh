@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# Make sure this machine runs binaries of each given platform (linux/arm64, linux/amd64...):
-# natively, or through QEMU registered with binfmt_misc. Builds for a foreign platform need it
-# for their RUN steps (the checks in the images, the hermetic base's venv), and the tests to run
-# the foreign image. Does nothing for the machine's own platform or where emulation works.
+# Make sure this machine runs binaries of each given platform, natively or through QEMU registered
+# with binfmt_misc: a foreign platform's RUN steps and the tests of its images need it.
 # Usage: ensure-emulation.sh PLATFORM...     e.g. ensure-emulation.sh linux/amd64,linux/arm64
 set -euo pipefail
 

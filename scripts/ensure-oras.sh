@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Make sure `oras` (the ORAS project's client for OCI artifacts) is on PATH: make publish attaches
-# each image's SBOM to it in the registry with `oras attach`. Where it is missing on Debian, the
-# package of Debian's newer suites is fetched beside the system (debian-fetch.sh) and linked into
-# /usr/local/bin. Safe to run any number of times.
+# Make sure `oras` is on PATH: make publish attaches each image's SBOM to it with `oras attach`.
+# On Debian without it, a newer suite's package is fetched beside the system (debian-fetch.sh)
+# and linked into /usr/local/bin. Safe to run again.
 set -euo pipefail
 
 TOOLS_DIR=${TOOLS_DIR:-/opt/python-deps-tools}

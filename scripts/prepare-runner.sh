@@ -1,16 +1,7 @@
 #!/usr/bin/env bash
-# Ready a GitHub-hosted runner for make test, as root (sudo), before anything is built:
-#   1. Room: the preinstalled toolchains this project never uses go (Android SDK, .NET, Haskell,
-#      CodeQL, Swift, Julia...), as docker-stacks' free-disk-space action and apache/spark-docker
-#      do: a hosted ubuntu-24.04 runner guarantees 14 GB free, make test needs about
-#      TEST_DISK_GB (Makefile). Only where RUNNER_ENVIRONMENT=github-hosted: on any other machine
-#      they may be someone's.
-#   2. Where /mnt is a filesystem of its own with more room than / (older hosted runners: about
-#      66 GB; the newer large-root ones may have no /mnt), the engine's data (docker's and
-#      containerd's roots) and the temporary folder move there. A guard, not an assumption.
-#   3. The containerd image store, which exporting a registry build cache and loading
-#      multi-platform images need; the hosted runners' engine starts with the classic one.
-# Prints the free space before and after.
+# Ready a GitHub-hosted runner for make test, as root: room for TEST_DISK_GB (unused toolchains go,
+# only there, as elsewhere they may be someone's; the engine's data moves to a larger /mnt), and the
+# containerd image store that a registry build cache and multi-platform images need.
 set -euo pipefail
 
 say() { echo "prepare-runner: $*" >&2; }

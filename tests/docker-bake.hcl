@@ -1,8 +1,6 @@
-# Test-only images, baked by the test harness together with ../docker-bake.hcl: each variant of
-# each cell as Spark on Kubernetes runs it, examples/spark-runtime's image on it (a Java runtime
-# its Spark line supports, installed once per base and shared by its variants' images, the spark
-# user, the entrypoint; the tests run what users run), for iceberg with an S3 endpoint on top;
-# and one PostgreSQL server for all.
+# Test-only images, baked by the test harness with ../docker-bake.hcl: each variant of each cell
+# with examples/spark-runtime's image on it, so that the tests run what users run (for iceberg with
+# an S3 endpoint on top), and one PostgreSQL server for all.
 
 # The example's build of a variant, as its own bake file makes it from a target: Java on the cell's base.
 function "runtime_contexts" {

@@ -1,8 +1,6 @@
-# A child image, built on this repository's layer as a user's own bake file would: with this
-# repository's bake files, from a target of them (the default: the default cell's python-deps),
-# or from an image already built or pulled (PARENT=docker-image://...).
+# A child image, built on this repository's layer as a user's own bake file would: from a target
+# of its bake files (python-deps of CELL, else of the default cell) or from an image (PARENT).
 #   docker buildx bake -f docker-bake.hcl -f docker-bake.json -f examples/jupyter/docker-bake.hcl jupyter
-#   PARENT=docker-image://spark-k8s-python-deps:spark-3.5-python-3.11 docker buildx bake -f ... jupyter
 
 variable "PARENT" {
   description = "The image to build on, as a bake context: target:NAME of docker-bake.hcl, or docker-image://REF"

@@ -1,9 +1,6 @@
-# The Spark-on-Kubernetes runtime image of a cell, built as a user's own bake file would: with this
-# repository's bake files, from a target of them (the default: python-deps of CELL, else of the
-# default cell), or from an image already built or pulled (PARENT=docker-image://...; set CELL to
-# its cell for its line's Java).
-#   docker buildx bake -f docker-bake.hcl -f docker-bake.json -f examples/spark-runtime/docker-bake.hcl spark-runtime
-#   CELL=spark-3.5-python-3.11 PARENT=docker-image://spark-k8s-python-deps:spark-3.5-python-3.11 docker buildx bake -f ... spark-runtime
+# The Spark-on-Kubernetes runtime image of a cell, built as a user's own bake file would: from a
+# target of this repository's bake files (python-deps of CELL, else of the default cell) or from
+# an image (PARENT), with CELL set to its cell for its line's Java. Usage: docs/kubernetes.md.
 
 variable "PARENT" {
   description = "The image to build on, as a bake context: target:NAME of docker-bake.hcl, or docker-image://REF"
