@@ -3,14 +3,12 @@
 # machine set-up script (scripts/); the policies (labels, CA bundle, disk, lock) are decided there.
 
 ifeq ($(or $(MAKECMDGOALS),help),help)
-.PHONY: help
 help: ## this list
 	@echo 'Usage: make TARGET [NAME=VALUE...]   (README.md; docker-bake.hcl for the bake variables)'
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  %-15s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo 'Common: CELL=spark-X.Y-python-A.B  PLATFORM_PROFILE=local|test|release  BAKE_GROUP=GROUP'
 else ifndef CHECKOUT_LOCK
-# The make you type takes the checkout's lock and runs its goals in a make of its own under it;
-# make test checks first that the disk has room (TEST_DISK_GB, TEST_SCRATCH_GB; 0 skips it).
+# Your make runs its goals in a make under the checkout's lock; make test checks the disk first.
 export CHECKOUT_LOCK := $(CURDIR)/.make.lock
 busy := $(shell python3 -m python_deps checkout-lock --busy $(CHECKOUT_LOCK))
 $(if $(busy),$(error $(busy)))
@@ -19,60 +17,30 @@ $(if $(too_small),$(error $(too_small)))
 .PHONY: $(MAKECMDGOALS)
 $(firstword $(MAKECMDGOALS)):
 	@python3 -m python_deps checkout-lock $(CHECKOUT_LOCK) $(MAKE) --no-print-directory $(MAKECMDGOALS)
-ifneq ($(words $(MAKECMDGOALS)),1)
 $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS)):
 	@:
-endif
 else
-
-# The bake variables (docker-bake.hcl): CELL builds one cell's variants that need no GPU; the
-# profile says which images get which platforms (platform_profiles()); PLATFORMS overrides it.
-CELL             ?=
+# Bake variables (docker-bake.hcl): CELL=spark-X.Y-python-A.B, the profile or PLATFORMS, a
+# WHEELHOUSE folder to build from with no network, BAKE_FLAGS added to every bake.
 BAKE_GROUP       ?= $(if $(CELL),cell,ci)
 PLATFORM_PROFILE ?= test
-PLATFORMS        ?=
-# A folder `make wheelhouse` wrote: the variants then install from it alone, with no network.
-WHEELHOUSE       ?=
-# Extra flags for every bake, e.g. --set=*.cache-to= for a read-only user of CACHE_REGISTRY.
-BAKE_FLAGS       ?=
 export CELL BAKE_GROUP PLATFORM_PROFILE PLATFORMS WHEELHOUSE BAKE_FLAGS
-
-PYTEST_ARGS    ?= -n auto --dist worksteal -m 'not slow' --durations=25 --junitxml=reports/junit.xml
+PYTEST_ARGS      ?= -n auto --dist worksteal -m 'not slow' --durations=25 --junitxml=reports/junit.xml
 # Where a green make test records what it tested, for make publish; empty for no record.
-RECORD_TESTED  ?= reports/tested.json
-BENCH_VARIANTS ?= base,iceberg
-BENCH_FLAGS    ?=
-# make lock and make upgrade: CELLS=spark-4.3-python-3.13,..., JOBS lock folders at once,
-# PACKAGES="pyarrow requests" to move (all if empty), proven by UPGRADE_PROOF.
-CELLS          ?=
-JOBS           ?=
-PACKAGES       ?=
-UPGRADE_PROOF  ?= $(MAKE) --no-print-directory test
-# The release (docs/release.md; python_deps/release.py's defaults where these are empty).
-RELEASE_GROUP   ?=
-RELEASE_RECORDS ?=
-STAGING         ?=
-LEG_KIND        ?= images
-LEG_PYTEST_ARGS ?=
-release_options = $(if $(RELEASE_GROUP),--group "$(RELEASE_GROUP)") $(if $(RELEASE_RECORDS),--records "$(RELEASE_RECORDS)")
-# Base targets to make in place of those BAKE_GROUP needs, e.g. python-base-py313 for a leg.
-BASE_TARGETS    ?=
-
+RECORD_TESTED    ?= reports/tested.json
 VENV       := .venv
 CLI        := $(VENV)/bin/python -m python_deps
 BAKE       := python3 -m python_deps bake
 TOOLS_LOCK := docker/docker-intermediate/python-deps/locks/tools.txt
-# What BAKE_GROUP builds on (python-deps bases plan), read once, on first use: a refusal stops
-# make before anything is made. $(shell) gets make's own environment, so the variables are passed.
+# What BAKE_GROUP builds on, read once on first use: a refusal stops make before anything is
+# made. The variables are passed as $(shell) gets make's own environment, not what it exports.
 bake_variables = $(foreach name,CELL PLATFORMS PLATFORM_PROFILE BASE_IMAGES SPARK_VERSION PYTHON_VERSION,$(if $(filter-out undefined,$(origin $(name))),$(name)='$($(name))'))
 PLAN = $(eval PLAN := $(shell $(bake_variables) python3 -m python_deps bases plan $(if $(BASE_TARGETS),--base-targets '$(BASE_TARGETS)') $(BAKE_GROUP) 2>&1))$(if $(filter-out 0,$(.SHELLSTATUS)),$(error $(PLAN)))$(PLAN)
 plan = $(patsubst $(1):%,%,$(filter $(1):%,$(PLAN)))
 FOREIGN_PLATFORMS = $(filter-out $(call plan,engine),$(call plan,platform))
 ROOTFS = $(call plan,native-rootfs) $(call plan,foreign-rootfs)
 missing_rootfs = $(strip $(filter-out $(wildcard $(ROOTFS)),$(ROOTFS)))
-# Names make test's phase for its time and disk figures (python-deps disk watch).
 phase = $(if $(DISK_WATCH_PHASE_FILE),echo '$(1)' >'$(DISK_WATCH_PHASE_FILE)',:)
-usage = { echo 'make $@: set $(1), e.g. make $@ $(2)' >&2; exit 2; }
 
 .PHONY: build native-build spark-runtime test test-slow test-steps lint publish release-matrix release-leg release-merge test-matrix sizes bench wheelhouse sbom check-pair lock check-lock upgrade engine emulation bases venv clean
 
@@ -87,11 +55,9 @@ build: emulation ## BAKE_GROUP (ci; CELL's variants where CELL is set) and the b
 native-build:
 	$(MAKE) --no-print-directory bases PLATFORMS= PLATFORM_PROFILE=local
 	PLATFORMS= PLATFORM_PROFILE=local $(BAKE) $(BAKE_GROUP)
-
-# On a connected machine; WHEELHOUSE_VARIANTS=python-deps,python-deps-iceberg leaves out RAPIDS.
 wheelhouse: WHEELHOUSE := $(or $(WHEELHOUSE),wheelhouse)
 wheelhouse: BAKE_GROUP := wheelhouse
-wheelhouse: bases ## every file the default cell's locks name, for building with no network
+wheelhouse: bases ## the files the default cell's locks name, to build with no network (docs/)
 	BAKE_FLAGS= $(BAKE) wheelhouse
 
 spark-runtime: BAKE_GROUP := python-deps
@@ -105,7 +71,6 @@ sbom: bases venv ## a CycloneDX SBOM of each image of the cell, per platform, in
 
 test: ## lint, build, then the test suite against the images (reports/)
 	@python3 -m python_deps disk watch reports/disk.json "engine and host tools" -- $(MAKE) --no-print-directory test-steps
-
 test-steps: lint build
 	@$(call phase,test tools)
 	scripts/apt-install.sh "the registry tests" docker-registry iproute2
@@ -116,77 +81,60 @@ test-slow: PYTEST_ARGS := -n auto --dist worksteal -m slow --durations=10 --juni
 test-slow: RECORD_TESTED :=
 test-slow: test-steps ## the slow tests make test leaves out, each building images (CI runs both)
 
-SHELL_SCRIPTS := $(wildcard scripts/*.sh examples/*/*.sh) .ci/run $(addprefix docker/docker-intermediate/python-deps/,install-locked check-base explain-failure)
-DOCKERFILES   := $(wildcard docker/*/*/Dockerfile tests/images/*/Dockerfile examples/*/Dockerfile)
 lint: venv ## ruff, shellcheck, hadolint, actionlint
 	$(VENV)/bin/ruff format --check --diff
 	$(VENV)/bin/ruff check
-	$(VENV)/bin/shellcheck $(SHELL_SCRIPTS)
-	$(VENV)/bin/hadolint --config .hadolint.yaml $(DOCKERFILES)
+	$(VENV)/bin/shellcheck $(wildcard scripts/*.sh examples/*/*.sh) .ci/run $(addprefix docker/docker-intermediate/python-deps/,install-locked check-base explain-failure)
+	$(VENV)/bin/hadolint --config .hadolint.yaml $(wildcard docker/*/*/Dockerfile tests/images/*/Dockerfile examples/*/Dockerfile)
 	$(VENV)/bin/actionlint -shellcheck=$(VENV)/bin/shellcheck
 
 publish: venv ## push exactly the images the last green make test tested, by digest, to REGISTRY
-	@test -n "$(REGISTRY)" || $(call usage,REGISTRY,REGISTRY=ghcr.io/acme/)
 	scripts/ensure-oras.sh
-	$(CLI) publish $(REGISTRY)
-
+	$(CLI) publish
 release-matrix: venv ## the release's legs as a GitHub Actions matrix (JSON on stdout)
-	@$(CLI) release matrix $(if $(RELEASE_GROUP),--group "$(RELEASE_GROUP)")
-
+	@$(CLI) release matrix
 release-leg: venv ## build, test and stage one leg: CELL=... PLATFORM=linux/arm64 STAGING=...
-	@test -n "$(CELL)" -a -n "$(PLATFORM)" || $(call usage,CELL and PLATFORM,CELL=spark-4.0-python-3.11 PLATFORM=linux/arm64 STAGING=ghcr.io/acme/staging/)
 	scripts/ensure-emulation.sh $(PLATFORM)
 	$(if $(STAGING),scripts/ensure-oras.sh)
-	$(CLI) release leg --cell $(CELL) --platform $(PLATFORM) --kind $(LEG_KIND) --staging "$(STAGING)" $(release_options) $(if $(LEG_PYTEST_ARGS),--pytest-args "$(LEG_PYTEST_ARGS)")
-
+	$(CLI) release leg
 release-merge: venv ## index, promote and tag the legs' tested digests: STAGING=... REGISTRY=...
-	@test -n "$(STAGING)" -a -n "$(REGISTRY)" || $(call usage,STAGING and REGISTRY,STAGING=ghcr.io/acme/staging/ REGISTRY=ghcr.io/acme/)
 	scripts/ensure-oras.sh
-	$(CLI) release merge --staging "$(STAGING)" --production "$(REGISTRY)" $(release_options)
+	$(CLI) release merge
 
 test-matrix: BAKE_GROUP := matrix
 test-matrix: bases venv ## build and test every cell built here, one at a time (CELLS=, VARIANTS=)
-	$(CLI) prove $(if $(CELLS),--cells $(CELLS)) $(if $(VARIANTS),--variants $(VARIANTS))
-
+	$(CLI) prove
 sizes: build venv ## bytes per image and layer (reports/sizes.json)
-	mkdir -p reports && $(CLI) sizes --json reports/sizes.json
+	$(CLI) sizes --json reports/sizes.json
 
 bench: BAKE_GROUP := all
 bench: bases venv ## our build against the spec's naive one (benchmarks/; empties the build cache)
 	scripts/apt-install.sh "the pull benchmarks" docker-registry iproute2
-	$(VENV)/bin/python benchmarks/rebuild.py --variants $(BENCH_VARIANTS) $(BENCH_FLAGS)
+	$(VENV)/bin/python benchmarks/rebuild.py $(BENCH_FLAGS)
 	$(VENV)/bin/python benchmarks/executor_start.py
 	$(VENV)/bin/python benchmarks/compression.py
 
 check-pair: venv ## whether DRIVER=IMAGE and EXECUTOR=IMAGE can run one Spark job (labels)
-	@test -n "$(DRIVER)" -a -n "$(EXECUTOR)" || $(call usage,DRIVER and EXECUTOR,DRIVER=spark-k8s-python-deps:spark-4.3-python-3.13 EXECUTOR=my-executor:1.2)
-	$(CLI) labels $(DRIVER) $(EXECUTOR)
-
-lock_options = $(if $(CELLS),--cells $(CELLS)) $(if $(JOBS),--jobs $(JOBS))
+	$(CLI) labels
 lock: venv ## re-resolve the locks an edit touched (CELLS=..., JOBS=N; FULL=1 all of them)
-	$(CLI) lock $(lock_options) $(if $(FULL),--full)
-
+	$(CLI) lock
 check-lock: venv ## fail if a lock is stale against its inputs
-	$(CLI) lock --check $(lock_options) $(if $(FULL),--full)
-
+	$(CLI) lock --check
 upgrade: engine venv ## move PACKAGES="a b" (or every pin), show what moved, prove it by make test
-	$(CLI) upgrade $(foreach package,$(PACKAGES),--package $(package)) $(lock_options) --proof "$(UPGRADE_PROOF)"
+	$(CLI) upgrade
 
-# In one step before anything runs in parallel (scripts/apt-install.sh is safe concurrently).
 engine: ## a Docker engine with buildx where none answers, and the root filesystems' tools
 	scripts/ensure-docker.sh
 	scripts/debian-rootfs.sh --install-tools
 
 emulation: engine
 	scripts/ensure-emulation.sh $(FOREIGN_PLATFORMS)
-
 bases: emulation ## the hermetic base images BAKE_GROUP builds on (or BASE_TARGETS=...)
 	$(if $(missing_rootfs),$(MAKE) --no-print-directory $(missing_rootfs))
 	$(if $(call plan,base),$(BAKE) --progress=quiet $(call plan,base) $(addprefix --set=,$(call plan,set)))
 	$(if $(BASE_TARGETS),,python3 -m python_deps bases check $(BAKE_GROUP))
 
 venv: $(VENV)/.installed ## the tools and this project's CLI (.venv/bin/python-deps) in .venv
-
 $(VENV)/.installed: pyproject.toml $(TOOLS_LOCK)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r $(TOOLS_LOCK)

@@ -381,8 +381,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--variants",
-        default="base,iceberg",
-        help="comma-separated, from base, gpu, iceberg (default: base,iceberg)",
+        default=os.environ.get("BENCH_VARIANTS") or "base,iceberg",
+        help="comma-separated, from base, gpu, iceberg (BENCH_VARIANTS; default: base,iceberg)",
     )
     parser.add_argument(
         "--pulls",

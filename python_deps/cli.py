@@ -5,6 +5,7 @@ need no third-party package run on any Python 3.11."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn
 
@@ -38,6 +39,19 @@ def fail(verb: str, message: str, status: int = 1) -> NoReturn:
     (1: the verb ran and could not do it; 2: what it was asked is wrong)."""
     print(f"{prefix(verb)} error: {message}", file=sys.stderr, flush=True)
     raise SystemExit(status)
+
+
+def from_make(name: str, default=None):
+    """An option's default: the make variable of that name, which `make TARGET NAME=value` passes
+    in the environment, else the default."""
+    return os.environ.get(name) or default
+
+
+def require(parser: Parser, args: argparse.Namespace, example: str, **variables: str) -> None:
+    """Refuse in one line where an argument (option: its make variable) is not set."""
+    missing = [name for option, name in variables.items() if not getattr(args, option)]
+    if missing:
+        parser.error(f"set {' and '.join(missing)}, e.g. {example}")
 
 
 def positive(text: str) -> int:

@@ -72,12 +72,28 @@ def main(argv: list[str] | None = None) -> None:
         "line and Python (make check-pair DRIVER=... EXECUTOR=...).",
     )
     parser.add_argument(
-        "driver", metavar="DRIVER", help="The driver's image, in the engine's store."
+        "driver",
+        nargs="?",
+        default=cli.from_make("DRIVER"),
+        metavar="DRIVER",
+        help="The driver's image, in the engine's store (DRIVER).",
     )
     parser.add_argument(
-        "executor", metavar="EXECUTOR", help="The executors' image, in the engine's store."
+        "executor",
+        nargs="?",
+        default=cli.from_make("EXECUTOR"),
+        metavar="EXECUTOR",
+        help="The executors' image, in the engine's store (EXECUTOR).",
     )
     args = parser.parse_args(argv)
+    cli.require(
+        parser,
+        args,
+        "make check-pair DRIVER=spark-k8s-python-deps:spark-4.3-python-3.13"
+        " EXECUTOR=my-executor:1.2",
+        driver="DRIVER",
+        executor="EXECUTOR",
+    )
     try:
         cell, executor_cell = cell_of(args.driver), cell_of(args.executor)
     except LookupError as error:
@@ -91,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
             + ". Build both from one cell (spark-X.Y-python-A.B).",
         )
     print(
-        f"{cli.prefix('pair')} {args.driver} and {args.executor} run"
+        f"{cli.prefix('labels')} {args.driver} and {args.executor} run"
         f" {Cell(cell['spark'], cell['python'])}"
     )
 

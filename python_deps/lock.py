@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from python_deps import DEPS_DIR, ROOT
-from python_deps.cli import cell_list, parser, positive
+from python_deps.cli import cell_list, from_make, parser, positive
 from python_deps.cli import prefix as verb_prefix
 from python_deps.declaration import Cell, Declaration, declaration
 from python_deps.matrix import lock_folder
@@ -337,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     options.add_argument(
         "--full",
         action="store_true",
+        default=bool(from_make("FULL")),
         help="Resolve every folder, even those whose record still matches.",
     )
     moving = options.add_mutually_exclusive_group()
@@ -361,6 +362,7 @@ def main(argv: list[str] | None = None) -> None:
     options.add_argument(
         "--cells",
         type=cell_list,
+        default=from_make("CELLS"),
         metavar="CELL,...",
         help=(
             "Lock only these cells, e.g. spark-4.3-python-3.13,spark-3.5-python-3.11, and not the"
@@ -383,7 +385,10 @@ def main(argv: list[str] | None = None) -> None:
         help="Where the lock digests go (default: docker-bake.json).",
     )
     options.add_argument(
-        "--jobs", type=positive, default=4, help="How many folders are resolved at once (4)."
+        "--jobs",
+        type=positive,
+        default=from_make("JOBS", "4"),
+        help="How many folders are resolved at once (JOBS; 4).",
     )
     options.add_argument(
         "--uv",

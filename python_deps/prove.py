@@ -92,14 +92,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--cells",
         type=cli.cell_list,
+        default=cli.from_make("CELLS"),
         metavar="CELL,...",
-        help="Test only these cells, e.g. spark-4.0-python-3.11 (default: every cell of matrix).",
+        help="Test only these cells, e.g. spark-4.0-python-3.11 (CELLS; default: every cell of"
+        " matrix).",
     )
     parser.add_argument(
         "--variants",
         metavar="VARIANT,...",
+        default=cli.from_make("VARIANTS"),
         help=(
-            "Test only these variants, e.g. python-deps-iceberg (python-deps always; default: all)."
+            "Test only these variants, e.g. python-deps-iceberg (VARIANTS; python-deps always;"
+            " default: all)."
         ),
     )
     args = parser.parse_args(argv)

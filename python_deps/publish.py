@@ -229,7 +229,10 @@ def attach_sboms(remote: str, image: dict, registry: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = cli.parser("publish", __doc__)
     parser.add_argument(
-        "registry", help="The prefix of the pushed names, with its trailing slash: ghcr.io/acme/."
+        "registry",
+        nargs="?",
+        default=cli.from_make("REGISTRY"),
+        help="The prefix of the pushed names, with its trailing slash: ghcr.io/acme/ (REGISTRY).",
     )
     parser.add_argument(
         "--tested",
@@ -238,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         help="The record of a green test run (make test writes it to reports/tested.json).",
     )
     options = parser.parse_args(argv)
+    cli.require(parser, options, "make publish REGISTRY=ghcr.io/acme/", registry="REGISTRY")
     registry = options.registry if options.registry.endswith("/") else f"{options.registry}/"
     try:
         if not options.tested.exists():

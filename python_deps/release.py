@@ -614,45 +614,71 @@ def main(argv: list[str] | None = None) -> int:
     for command in (matrix, leg, merged):
         command.add_argument(
             "--group",
-            default="offered",
+            default=cli.from_make("RELEASE_GROUP", "offered"),
             help="The bake groups whose cells are released, space-separated (offered).",
         )
     for command in (leg, merged):
         command.add_argument(
             "--records",
             type=Path,
-            default=RELEASE / "legs",
+            default=cli.from_make("RELEASE_RECORDS", RELEASE / "legs"),
             help="The folder of the legs' records (reports/release/legs).",
         )
         command.add_argument(
             "--staging",
-            default="",
+            default=cli.from_make("STAGING", ""),
             help="The prefix of the staging repositories, e.g. ghcr.io/acme/staging/.",
         )
     leg.add_argument(
         "--cell",
-        required=True,
         type=cli.one_cell,
+        default=cli.from_make("CELL"),
         help="The leg's cell, e.g. spark-4.0-python-3.11.",
     )
-    leg.add_argument("--platform", required=True, help="The leg's platform, e.g. linux/arm64.")
+    leg.add_argument(
+        "--platform",
+        default=cli.from_make("PLATFORM"),
+        help="The leg's platform, e.g. linux/arm64.",
+    )
     leg.add_argument(
         "--kind",
-        default="images",
+        default=cli.from_make("LEG_KIND", "images"),
         choices=["images", "gpu"],
         help="Which images the leg builds: the variants without a device, or the gpu ones.",
     )
     leg.add_argument(
-        "--pytest-args", default=LEG_PYTEST_ARGS, help="The pytest arguments of the leg's tests."
+        "--pytest-args",
+        default=cli.from_make("LEG_PYTEST_ARGS", LEG_PYTEST_ARGS),
+        help="The pytest arguments of the leg's tests.",
     )
     merged.add_argument(
-        "--production", required=True, help="The prefix of the released names, e.g. ghcr.io/acme/."
+        "--production",
+        default=cli.from_make("REGISTRY"),
+        help="The prefix of the released names, e.g. ghcr.io/acme/.",
     )
     options, unknown = parser.parse_known_args(argv)
     if unknown:
         # Named by the sub-verb that was given them, not by release.
         {"matrix": matrix, "leg": leg, "merge": merged}[options.command].error(
             f"unrecognized arguments: {' '.join(unknown)}"
+        )
+    command = {"matrix": matrix, "leg": leg, "merge": merged}[options.command]
+    if options.command == "leg":
+        cli.require(
+            command,
+            options,
+            "make release-leg CELL=spark-4.0-python-3.11 PLATFORM=linux/arm64"
+            " STAGING=ghcr.io/acme/staging/",
+            cell="CELL",
+            platform="PLATFORM",
+        )
+    if options.command == "merge":
+        cli.require(
+            command,
+            options,
+            "make release-merge STAGING=ghcr.io/acme/staging/ REGISTRY=ghcr.io/acme/",
+            staging="STAGING",
+            production="REGISTRY",
         )
     groups = options.group.split()
     try:
@@ -662,8 +688,6 @@ def main(argv: list[str] | None = None) -> int:
         if options.command == "leg":
             found = find_leg(groups, str(options.cell), options.platform, options.kind)
             return run_leg(found, prefix(options.staging), options.records, options.pytest_args)
-        if not options.staging:
-            raise Refusal("set STAGING, the prefix the legs pushed to")
         return merge(groups, options.records, prefix(options.staging), prefix(options.production))
     except (Refusal, BakeError) as refusal:
         print(f"{cli.prefix(f'release {options.command}')} error: {refusal}", file=sys.stderr)

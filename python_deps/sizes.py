@@ -15,6 +15,7 @@ import re
 import subprocess
 import tarfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import zstandard
 
@@ -183,8 +184,8 @@ def main(argv: list[str] | None = None) -> None:
     except RuntimeError as error:
         cli.fail("sizes", " ".join(str(error).split()))
     if args.json:
-        with open(args.json, "w") as output:
-            json.dump(result, output, indent=2)
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2))
     for image in result:
         print(f"\n{image['image']}")
         print(f"  {'MB':>8} {'MB comp':>8}  instruction / largest site-packages entries (MB)")

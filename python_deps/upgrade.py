@@ -25,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from python_deps import DEPS_DIR, REPORTS, ROOT
-from python_deps.cli import cell_list, parser, positive
+from python_deps.cli import cell_list, from_make, parser, positive
 from python_deps.cli import prefix as verb_prefix
 from python_deps.declaration import declaration
 from python_deps.lock import TEST_TOOL_SETS
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     options.add_argument(
         "--package",
         action="append",
-        default=[],
+        default=from_make("PACKAGES", "").split(),
         metavar="NAME",
         help=(
             "Move only this package, in every lock that has it, the other pins kept; repeat it for"
@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     options.add_argument(
         "--cells",
         type=cell_list,
+        default=from_make("CELLS"),
         metavar="CELL,...",
         help=(
             "Upgrade only these cells' locks, e.g. spark-4.3-python-3.13,spark-3.5-python-3.11"
@@ -203,12 +204,15 @@ def main(argv: list[str] | None = None) -> None:
         ),
     )
     options.add_argument(
-        "--jobs", type=positive, help="How many lock folders are resolved at once (lock's default)."
+        "--jobs",
+        type=positive,
+        default=from_make("JOBS"),
+        help="How many lock folders are resolved at once (JOBS; lock's default).",
     )
     options.add_argument(
         "--proof",
-        default="make test",
-        help="The command that must pass for the new locks to stay (default: make test).",
+        default=from_make("UPGRADE_PROOF", "make test"),
+        help="The command that must pass for the new locks to stay (UPGRADE_PROOF; make test).",
     )
     options.add_argument(
         "--lock",
