@@ -167,7 +167,7 @@ class Locker:
             spark, python, arch, folder
         )
 
-    def lock_folder(self, spark: str, python: str, arch: str) -> None:
+    def resolve_folder(self, spark: str, python: str, arch: str) -> None:
         """Resolve one folder of locks; with --check, compare it with the committed one."""
         relative = lock_folder(spark, python, arch, Path("."))
         scratch, committed = self.scratch / relative, lock_folder(spark, python, arch, self.deps)
@@ -234,7 +234,7 @@ class Locker:
                     )
                     folders.append((spark, python, arch))
         with ThreadPoolExecutor(max_workers=self.args.jobs) as pool:
-            futures = [pool.submit(self.lock_folder, *folder) for folder in folders]
+            futures = [pool.submit(self.resolve_folder, *folder) for folder in folders]
         failures = [str(future.exception()) for future in futures if future.exception()]
         if failures:
             raise SystemExit("\n".join(failures))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -43,13 +44,10 @@ from python_deps.runner import Refusal, docker, last_line, oras, revision
 from python_deps.sbom import bake_sboms
 
 # The runners of each architecture's legs: GitHub-hosted, native; for the variants whose tests
-# need a device (`device` in docker-bake.hcl's variants()), a self-hosted runner with one (the
-# labels are in .github/actionlint.yaml).
+# need a device (`device` in variants()), a self-hosted one with the labels actionlint is told of.
 RUNNERS = {"amd64": "ubuntu-24.04", "arm64": "ubuntu-24.04-arm"}
-DEVICE_RUNNERS = {
-    "amd64": ["self-hosted", "linux", "x64", "gpu"],
-    "arm64": ["self-hosted", "linux", "ARM64", "gpu"],
-}
+SELF_HOSTED = {"amd64": ["self-hosted", "linux", "x64"], "arm64": ["self-hosted", "linux", "ARM64"]}
+ACTIONLINT_CONFIG = ROOT / ".github" / "actionlint.yaml"
 RELEASE = REPORTS / "release"
 LEG_PYTEST_ARGS = "-n auto --dist worksteal -m cell"
 ATTESTATION = "attestation-manifest"
@@ -58,6 +56,14 @@ LEG, MERGE = cli.prefix("release leg"), cli.prefix("release merge")
 # What imagetools inspect says of a tag or repository that is not there; anything else (a TLS
 # error, an unreachable registry) is a refusal, never taken for "not released yet".
 ABSENT = ("not found", "manifest unknown", "name unknown")
+
+
+def device_runner(arch: str) -> list[str]:
+    """The labels of a self-hosted runner with a device: its own ones, written once in
+    .github/actionlint.yaml (self-hosted-runner.labels), by which actionlint checks workflows."""
+    listed = re.search(r"^\s*labels:\s*\[([^\]]*)\]", ACTIONLINT_CONFIG.read_text(), re.M)
+    own = [label.strip() for label in listed.group(1).split(",")] if listed else []
+    return [*SELF_HOSTED[arch], *own]
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class Leg:
             "platform": self.platform,
             "kind": self.kind,
             "variants": " ".join(self.variants),
-            "runner": (DEVICE_RUNNERS if self.kind == "gpu" else RUNNERS)[self.arch],
+            "runner": device_runner(self.arch) if self.kind == "gpu" else RUNNERS[self.arch],
             "base": self.base,
             "base_targets": self.base_target,
             "targets": " ".join(self.targets),
