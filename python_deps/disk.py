@@ -11,7 +11,7 @@ python-deps disk watch REPORT FIRST_PHASE -- COMMAND...
     the peak above the start, the phase it came in and the tests running then, and each
     phase's time and peak; and print the phase table. COMMAND starts in FIRST_PHASE and names
     the next ones by writing them to the file $DISK_WATCH_PHASE_FILE (the Makefile's `phase`),
-    and pytest the tests it runs into $DISK_WATCH_RUNNING_DIR (conftest.py).
+    and pytest the tests it runs into $DISK_WATCH_RUNNING_DIR (tests/utils/disk_watch.py).
 """
 
 from __future__ import annotations
