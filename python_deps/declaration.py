@@ -96,9 +96,11 @@ class Declaration:
             for lock in [*(layer.lock for layer in kind.layers), kind.requirements]
         ]
 
-    def cells(self) -> list[tuple[str, str]]:
+    def cells(self) -> list[Cell]:
         return [
-            (line.version, python) for line in self.spark_lines.values() for python in line.pythons
+            Cell(line.version, python)
+            for line in self.spark_lines.values()
+            for python in line.pythons
         ]
 
 

@@ -117,18 +117,18 @@ class Locker:
         )
 
     def compile(
-        self, spark: str, python: str, arch: str, output: str, constraint: str | None, *inputs: str
+        self, cell: Cell, arch: str, output: str, constraint: str | None, *inputs: str
     ) -> None:
         resolved = self.uv_compile(
             self.scratch,
             "--config-file",
             str(self.deps / "uv.toml"),
             "--python-version",
-            python,
+            cell.python,
             "--python-platform",
             self.matrix.architectures[arch],
             "--constraint",
-            f"spark-lines/{spark}.txt",
+            f"spark-lines/{cell.spark}.txt",
             *(["--constraint", constraint] if constraint else []),
             "--output-file",
             output,
@@ -137,51 +137,48 @@ class Locker:
         if resolved.returncode != 0:
             raise Unresolvable(
                 f"{resolved.stderr.rstrip()}\n{PREFIX} error: {' '.join(inputs)} cannot be"
-                f" resolved for {Cell(spark, python)} on {arch} (uv's reason is above):"
+                f" resolved for {cell} on {arch} (uv's reason is above):"
                 " relax the requirement it names, then run make lock again"
             )
 
-    def inputs_digest(self, spark: str, python: str, arch: str) -> str:
-        content = f"{spark} {python} {arch}\n{self.uv_version}".encode()
-        for name in ["uv.toml", *requirement_files(self.matrix), f"spark-lines/{spark}.txt"]:
+    def inputs_digest(self, cell: Cell, arch: str) -> str:
+        content = f"{cell.spark} {cell.python} {arch}\n{self.uv_version}".encode()
+        for name in ["uv.toml", *requirement_files(self.matrix), f"spark-lines/{cell.spark}.txt"]:
             content += (self.deps / name).read_bytes()
         return hashlib.sha256(content).hexdigest()
 
-    def record(self, spark: str, python: str, arch: str, folder: Path) -> str:
+    def record(self, cell: Cell, arch: str, folder: Path) -> str:
         """resolved-from.sha256: what the folder's locks were resolved from, and what they are."""
         locks = b"".join(lock.read_bytes() for lock in sorted(folder.glob("*.txt")))
         return (
             "# Written by python -m python_deps lock: the digest of what these locks were resolved"
             " from (uv,\n"
-            f"# uv.toml, the requirement sets, spark-lines/{spark}.txt) and of the locks."
+            f"# uv.toml, the requirement sets, spark-lines/{cell.spark}.txt) and of the locks."
             " make check-lock and make\n"
             "# lock resolve the folder again only when one of them no longer matches.\n"
-            f"inputs sha256:{self.inputs_digest(spark, python, arch)}\n"
+            f"inputs sha256:{self.inputs_digest(cell, arch)}\n"
             f"locks sha256:{hashlib.sha256(locks).hexdigest()}\n"
         )
 
-    def up_to_date(self, spark: str, python: str, arch: str) -> bool:
-        folder = lock_folder(spark, python, arch, self.deps)
+    def up_to_date(self, cell: Cell, arch: str) -> bool:
+        folder = lock_folder(cell, arch, self.deps)
         recorded = folder / "resolved-from.sha256"
-        return recorded.is_file() and recorded.read_text() == self.record(
-            spark, python, arch, folder
-        )
+        return recorded.is_file() and recorded.read_text() == self.record(cell, arch, folder)
 
-    def resolve_folder(self, spark: str, python: str, arch: str) -> None:
+    def resolve_folder(self, cell: Cell, arch: str) -> None:
         """Resolve one folder of locks; with --check, compare it with the committed one."""
-        relative = lock_folder(spark, python, arch, Path("."))
-        scratch, committed = self.scratch / relative, lock_folder(spark, python, arch, self.deps)
+        relative = lock_folder(cell, arch, Path("."))
+        scratch, committed = self.scratch / relative, lock_folder(cell, arch, self.deps)
         scratch.mkdir(parents=True)
         # The committed locks are the resolver's preferences, unless upgrading.
         if committed.is_dir() and not self.args.upgrade:
             for lock in committed.glob("*.txt"):
                 shutil.copy(lock, scratch)
         joint = f"{relative}/{joint_name(self.matrix)}.txt"
-        self.compile(spark, python, arch, joint, None, *requirement_files(self.matrix))
+        self.compile(cell, arch, joint, None, *requirement_files(self.matrix))
         for kind in self.matrix.variants.values():
             self.compile(
-                spark,
-                python,
+                cell,
                 arch,
                 f"{relative}/{kind.requirements}.txt",
                 joint,
@@ -190,14 +187,13 @@ class Locker:
         for kind in self.matrix.variants.values():
             for layer in kind.layers:
                 self.compile(
-                    spark,
-                    python,
+                    cell,
                     arch,
                     f"{relative}/{layer.lock}.txt",
                     f"{relative}/{kind.requirements}.txt",
                     f"{layer.lock}.in",
                 )
-        (scratch / "resolved-from.sha256").write_text(self.record(spark, python, arch, scratch))
+        (scratch / "resolved-from.sha256").write_text(self.record(cell, arch, scratch))
         if self.args.check:
             comparison = filecmp.dircmp(committed, scratch) if committed.is_dir() else None
             if (
@@ -213,26 +209,21 @@ class Locker:
                 write_if_changed(file, committed / file.name)
 
     def lock_cells(self) -> None:
-        cells = (
-            [(cell.spark, cell.python) for cell in self.args.cells]
-            if self.args.cells
-            else self.matrix.cells()
-        )
         folders = []
-        for spark, python in cells:
-            if not (self.deps / "spark-lines" / f"{spark}.txt").is_file():
+        for cell in self.args.cells or self.matrix.cells():
+            if not (self.deps / "spark-lines" / f"{cell.spark}.txt").is_file():
                 raise SystemExit(
-                    f"{PREFIX} error: Spark {spark} has no spark-lines/{spark}.txt beside the"
-                    " requirement sets: write its constraints there"
+                    f"{PREFIX} error: Spark {cell.spark} has no spark-lines/{cell.spark}.txt"
+                    " beside the requirement sets: write its constraints there"
                 )
             for arch in self.args.archs:
-                if self.args.full or not self.up_to_date(spark, python, arch):
+                if self.args.full or not self.up_to_date(cell, arch):
                     print(
-                        f"{PREFIX} {lock_folder(spark, python, arch, Path('.'))}",
+                        f"{PREFIX} {lock_folder(cell, arch, Path('.'))}",
                         file=sys.stderr,
                         flush=True,
                     )
-                    folders.append((spark, python, arch))
+                    folders.append((cell, arch))
         with ThreadPoolExecutor(max_workers=self.args.jobs) as pool:
             futures = [pool.submit(self.resolve_folder, *folder) for folder in folders]
         failures = [str(future.exception()) for future in futures if future.exception()]
@@ -397,11 +388,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = options.parse_args(argv)
     offered = matrix.cells()
-    unknown = [str(cell) for cell in args.cells or [] if (cell.spark, cell.python) not in offered]
+    unknown = [str(cell) for cell in args.cells or [] if cell not in offered]
     if unknown:
         options.error(
             f"no such cell in the matrix: {', '.join(unknown)}"
-            f" (cells: {', '.join(str(Cell(*cell)) for cell in offered)})"
+            f" (cells: {', '.join(map(str, offered))})"
         )
     args.archs = args.archs.split(",") if args.archs else list(matrix.architectures)
     unknown = [arch for arch in args.archs if arch not in matrix.architectures]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from python_deps import DEPS_DIR
 from python_deps.bake import definition
-from python_deps.declaration import VariantKind, declaration
+from python_deps.declaration import Cell, VariantKind, declaration
 from python_deps.runner import engine_arch
 
 # What platform.machine() says in an image of each platform, emulated or not: the CPU its wheel
@@ -28,14 +28,17 @@ MACHINES = {
 class Variant:
     target: str  # e.g. python-deps-iceberg-spark43-py313
     stage: str
-    spark: str
-    python: str
+    cell: Cell
     image: str  # its first tag
     platforms: tuple[str, ...]  # e.g. ("linux/amd64", "linux/arm64")
 
     @property
-    def cell(self) -> str:
-        return f"spark-{self.spark}-python-{self.python}"
+    def spark(self) -> str:
+        return self.cell.spark
+
+    @property
+    def python(self) -> str:
+        return self.cell.python
 
     @property
     def kind(self) -> VariantKind:
@@ -75,7 +78,7 @@ class Variant:
 
     def lock_folder(self, arch: str | None = None) -> Path:
         """The locks of its cell for an architecture, the engine's by default."""
-        return lock_folder(self.spark, self.python, arch or engine_arch())
+        return lock_folder(self.cell, arch or engine_arch())
 
     def lock_file(self, arch: str | None = None) -> Path:
         """The lock this image's own stage installs."""
@@ -85,10 +88,10 @@ class Variant:
         return self.target
 
 
-def lock_folder(spark: str, python: str, arch: str, deps: Path = DEPS_DIR) -> Path:
+def lock_folder(cell: Cell, arch: str, deps: Path = DEPS_DIR) -> Path:
     """A cell's locks for an architecture, under the requirement sets' folder deps (relative
     with Path("."))."""
-    return deps / "locks" / f"spark-{spark}" / f"python-{python}" / f"linux-{arch}"
+    return deps / "locks" / f"spark-{cell.spark}" / f"python-{cell.python}" / f"linux-{arch}"
 
 
 def base_target_of(python: str) -> str:
@@ -104,8 +107,7 @@ def variants(groups: list[str], **variables: str) -> list[Variant]:
         Variant(
             name,
             target["target"],
-            target["args"]["SPARK_VERSION"],
-            target["args"]["PYTHON_VERSION"],
+            Cell(target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"]),
             target["tags"][0],
             tuple(target["platforms"]),
         )

@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ElementTree
 from python_deps import REPORTS as ALL_REPORTS
 from python_deps import ROOT, cli
 from python_deps.bake import HARNESS_BAKE_FILES, definition
+from python_deps.declaration import Cell
 from python_deps.matrix import Variant, variants
 
 REPORTS = ALL_REPORTS / "matrix"
@@ -41,11 +42,11 @@ def counts(junit_file) -> dict[str, int]:
     }
 
 
-def test_cell(cell: str, selected: list[Variant]) -> dict:
+def test_cell(cell: Cell, selected: list[Variant]) -> dict:
     junit = REPORTS / f"{cell}.xml"
     junit.unlink(missing_ok=True)
     targets = " ".join(variant.target for variant in selected)
-    print(f"{cli.prefix('test-matrix')} {cell}: {targets}", file=sys.stderr, flush=True)
+    print(f"{cli.prefix('prove')} {cell}: {targets}", file=sys.stderr, flush=True)
     start = time.monotonic()
     run = subprocess.run(
         [
@@ -59,7 +60,7 @@ def test_cell(cell: str, selected: list[Variant]) -> dict:
         cwd=ROOT,
     )
     result = {
-        "cell": cell,
+        "cell": str(cell),
         "variants": [variant.name for variant in selected],
         "seconds": round(time.monotonic() - start),
     }
@@ -107,10 +108,10 @@ def main(argv: list[str] | None = None) -> None:
         ),
     )
     args = parser.parse_args(argv)
-    cells = [str(cell) for cell in args.cells] if args.cells else []
+    cells = args.cells or []
     # python-deps always: the gpu and iceberg images are tested against it, and built on it anyway.
     wanted = set(args.variants.split(",")) | {"python-deps"} if args.variants else None
-    by_cell: dict[str, list[Variant]] = {}
+    by_cell: dict[Cell, list[Variant]] = {}
     for variant in variants(["matrix"]):
         if wanted and variant.name not in wanted:
             continue
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> None:
         cli.fail(
             "prove",
             "no such cell in the group matrix:"
-            f" {', '.join(sorted(unknown)) or '(none selected)'}; cells: {', '.join(by_cell)}",
+            f" {', '.join(map(str, sorted(unknown))) or '(none selected)'};"
+            f" cells: {', '.join(map(str, by_cell))}",
             status=2,
         )
     REPORTS.mkdir(parents=True, exist_ok=True)

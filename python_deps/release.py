@@ -36,7 +36,7 @@ from pathlib import Path
 
 from python_deps import REPORTS, ROOT, bases, cli
 from python_deps.bake import BakeError, build_environment, definition
-from python_deps.declaration import declaration
+from python_deps.declaration import Cell, declaration
 from python_deps.matrix import lock_folder, variants
 from python_deps.prove import counts
 from python_deps.publish import attach_sbom, sbom_referrer
@@ -68,8 +68,7 @@ def device_runner(arch: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Leg:
-    spark: str
-    python: str
+    cell: Cell
     platform: str
     kind: str  # "images", or "gpu": the images that need a device, on a runner with one
     targets: tuple[str, ...]  # what it builds and tests
@@ -79,8 +78,8 @@ class Leg:
     base_target: str  # the bake target that makes a hermetic base, "" for a release base
 
     @property
-    def cell(self) -> str:
-        return f"spark-{self.spark}-python-{self.python}"
+    def python(self) -> str:
+        return self.cell.python
 
     @property
     def arch(self) -> str:
@@ -98,7 +97,7 @@ class Leg:
     def matrix_entry(self) -> dict:
         return {
             "leg": self.name,
-            "cell": self.cell,
+            "cell": str(self.cell),
             "platform": self.platform,
             "kind": self.kind,
             "variants": " ".join(self.variants),
@@ -122,32 +121,31 @@ def legs(groups: list[str]) -> list[Leg]:
     """The legs of these bake groups' images, cell by cell in the declaration's order."""
     targets = definition(tuple(groups))["target"]
     kinds = {kind.stage: kind for kind in declaration().variants.values()}
-    by_cell: dict[tuple[str, str], dict[str, str]] = {}  # {image: target}
+    by_cell: dict[Cell, dict[str, str]] = {}  # {image: target}
     bases: dict[str, str] = dict(declaration().release_bases)
     for name, target in targets.items():
         if target.get("target") in kinds:
-            cell = (target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
+            cell = Cell(target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
             by_cell.setdefault(cell, {})[kinds[target["target"]].image] = name
-            bases[cell[1]] = target["args"]["BASE_IMAGE"] or bases.get(cell[1], "")
+            bases[cell.python] = target["args"]["BASE_IMAGE"] or bases.get(cell.python, "")
     base_targets = hermetic_base_targets()
     result = []
-    for spark, python in declaration().cells():
+    for cell in declaration().cells():
         # In the declaration's order of the variants.
         built = {
-            image: by_cell[spark, python][image]
+            image: by_cell[cell][image]
             for image in declaration().variants
-            if image in by_cell.get((spark, python), {})
+            if image in by_cell.get(cell, {})
         }
-        if built and not bases.get(python):
+        if built and not bases.get(cell.python):
             raise Refusal(
-                f"the Python {python} cells have no base: no hermetic base, no release base in"
-                f" docker-bake.hcl, none in BASE_IMAGES"
+                f"the Python {cell.python} cells have no base: no hermetic base, no release base"
+                " in docker-bake.hcl, none in BASE_IMAGES"
             )
-        cell = {
-            "spark": spark,
-            "python": python,
-            "base": bases.get(python, ""),
-            "base_target": base_targets.get(python, ""),
+        of_cell = {
+            "cell": cell,
+            "base": bases.get(cell.python, ""),
+            "base_target": base_targets.get(cell.python, ""),
         }
         plain = tuple(
             name for image, name in built.items() if not declaration().variants[image].device
@@ -158,7 +156,7 @@ def legs(groups: list[str]) -> list[Leg]:
                 variants_built = tuple(image for image, name in built.items() if name in plain)
                 result.append(
                     Leg(
-                        **cell,
+                        **of_cell,
                         platform=platform,
                         kind="images",
                         targets=plain,
@@ -171,7 +169,7 @@ def legs(groups: list[str]) -> list[Leg]:
                 # Where RAPIDS has no wheels for a cell and architecture, it has no lock.
                 if (
                     not kind.device
-                    or not (lock_folder(spark, python, arch) / f"{kind.requirements}.txt").is_file()
+                    or not (lock_folder(cell, arch) / f"{kind.requirements}.txt").is_file()
                 ):
                     continue
                 # Built and tested with the images it is built on (those of the group), which the
@@ -179,7 +177,7 @@ def legs(groups: list[str]) -> list[Leg]:
                 lineage = [p.image for p in declaration().lineage(image) if p.image in built]
                 result.append(
                     Leg(
-                        **cell,
+                        **of_cell,
                         platform=platform,
                         kind="gpu",
                         targets=tuple(built[parent] for parent in lineage),
@@ -192,14 +190,14 @@ def legs(groups: list[str]) -> list[Leg]:
     return result
 
 
-def find_leg(groups: list[str], cell: str, platform: str, kind: str) -> Leg:
+def find_leg(groups: list[str], cell: Cell, platform: str, kind: str) -> Leg:
     offered = legs(groups)
     for leg in offered:
         if (leg.cell, leg.platform, leg.kind) == (cell, platform, kind):
             return leg
     raise Refusal(
         f"no {kind} leg {cell} {platform} in {' '.join(groups)}: cells"
-        f" {', '.join(sorted({leg.cell for leg in offered}))}; platforms"
+        f" {', '.join(sorted({str(leg.cell) for leg in offered}))}; platforms"
         f" {', '.join(sorted({leg.platform for leg in offered}))}"
     )
 
@@ -315,7 +313,7 @@ def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
     records.mkdir(parents=True, exist_ok=True)
     record = {
         "leg": leg.name,
-        "cell": leg.cell,
+        "cell": str(leg.cell),
         "platform": leg.platform,
         "kind": leg.kind,
         "revision": release_revision,
@@ -468,7 +466,7 @@ def index_legs(repository: str, immutable: str, entries: list[dict]) -> str:
 
 
 def promote(
-    target: str, cell: str, entries: list[dict], staging: str, production: str, commit: str
+    target: str, cell: Cell, entries: list[dict], staging: str, production: str, commit: str
 ) -> dict:
     """The legs' tested manifests of one image and cell as one index in production: copied by
     digest with their referrers, indexed under the immutable tag, then the moving tags."""
@@ -514,7 +512,7 @@ def promote(
         print(f"{MERGE}   {platform} SBOM {sboms[platform]}")
     return {
         "image": name,
-        "cell": cell,
+        "cell": str(cell),
         "reference": f"{repository}@{digest}",
         "tags": [immutable, *moving_tags(target)],
         "platforms": platforms,
@@ -569,7 +567,7 @@ def merge(groups: list[str], records_dir: Path, staging: str, production: str) -
             f" ({', '.join(sorted(revisions))}): a release merges the legs of one commit"
         )
     commit = revisions.pop()[:12]
-    by_cell: dict[str, list[Leg]] = {}
+    by_cell: dict[Cell, list[Leg]] = {}
     for leg in legs(groups):
         by_cell.setdefault(leg.cell, []).append(leg)
     promoted, refused = [], 0
@@ -692,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps([leg.matrix_entry() for leg in legs(groups)]))
             return 0
         if options.command == "leg":
-            found = find_leg(groups, str(options.cell), options.platform, options.kind)
+            found = find_leg(groups, options.cell, options.platform, options.kind)
             return run_leg(found, prefix(options.staging), options.records, options.pytest_args)
         return merge(groups, options.records, prefix(options.staging), prefix(options.production))
     except (Refusal, BakeError) as refusal:

@@ -51,7 +51,7 @@ def bake_sboms(
                 platform: str(
                     folder
                     / f"spark-k8s-{variant.name}"
-                    / variant.cell
+                    / str(variant.cell)
                     / platform.replace("/", "_")
                     / "sbom.cdx.json"
                 )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from python_deps import DEPS_DIR, ROOT
 from python_deps.bake import MAIN_BAKE_FILES, definition
-from python_deps.declaration import declaration
+from python_deps.declaration import Cell, declaration
 from python_deps.matrix import variants
 
 VARIANT_STAGES = {kind.image: kind.stage for kind in declaration().variants.values()}
@@ -61,7 +61,7 @@ def test_the_declaration_python_reads_is_what_bake_evaluates():
     matrix = declaration()
     offered = definition(("offered",))["target"]
     cells = {
-        (target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
+        Cell(target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
         for target in offered.values()
     }
     assert cells == set(matrix.cells())
@@ -96,7 +96,7 @@ def test_images_are_tagged_by_cell_and_the_default_cell_as_latest():
         cell_tag = f"spark-{args['SPARK_VERSION']}-python-{args['PYTHON_VERSION']}"
         repository = target["tags"][0].split(":")[0]
         expected = [f"{repository}:{cell_tag}"] + (
-            [f"{repository}:latest"] if cell_tag == default.cell else []
+            [f"{repository}:latest"] if cell_tag == str(default.cell) else []
         )
         assert target["tags"] == expected, f"{name}: {target['tags']}"
         assert target["labels"]["org.opencontainers.image.version"] == cell_tag
@@ -105,11 +105,11 @@ def test_images_are_tagged_by_cell_and_the_default_cell_as_latest():
 def test_ci_group_holds_the_default_cell_and_the_oldest_line():
     """The default cell and Spark 3.5 on the other hermetic Python, base and iceberg; the gpu
     variant in a group of its own with the image it is tested against."""
-    selected = {(variant.cell, variant.stage) for variant in variants(["ci"])}
+    selected = {(str(variant.cell), variant.stage) for variant in variants(["ci"])}
     default = variants(["python-deps"])[0]
     assert selected == {
         (cell, stage)
-        for cell in (default.cell, "spark-3.5-python-3.11")
+        for cell in (str(default.cell), "spark-3.5-python-3.11")
         for stage in ("base-deps", "iceberg")
     }
     assert {(variant.cell, variant.stage) for variant in variants(["gpu-proof"])} == {

@@ -2,12 +2,13 @@
 
 from types import SimpleNamespace
 
+from python_deps.declaration import Cell
 from python_deps.matrix import Variant
 from tests.utils.harness import POSTGRES_TARGET, harness_targets, needed_targets
 
 
 def variant(image: str, stage: str) -> Variant:
-    return Variant(f"{image}-spark43-py313", stage, "4.3", "3.13", image, ("linux/amd64",))
+    return Variant(f"{image}-spark43-py313", stage, Cell("4.3", "3.13"), image, ("linux/amd64",))
 
 
 BASE, GPU, ICEBERG = (

@@ -30,7 +30,7 @@ def matrix(group: str) -> list[dict]:
 
 def test_every_offered_cell_is_a_leg_on_each_platform_and_no_refused_one_is():
     legs = matrix("offered")
-    cells = {f"spark-{spark}-python-{python}" for spark, python in declaration().cells()}
+    cells = {str(cell) for cell in declaration().cells()}
     platforms = {f"linux/{arch}" for arch in declaration().architectures}
     images = {(leg["cell"], leg["platform"]) for leg in legs if leg["kind"] == "images"}
     assert images == {(cell, platform) for cell in cells for platform in platforms}
@@ -45,10 +45,10 @@ def test_gpu_legs_are_where_rapids_has_wheels_on_device_runners():
     legs = matrix("offered")
     gpu = {(leg["cell"], leg["platform"]) for leg in legs if leg["kind"] == "gpu"}
     with_rapids = {
-        (f"spark-{spark}-python-{python}", f"linux/{arch}")
-        for spark, python in declaration().cells()
+        (str(cell), f"linux/{arch}")
+        for cell in declaration().cells()
         for arch in declaration().architectures
-        if (lock_folder(spark, python, arch) / "gpu.txt").is_file()
+        if (lock_folder(cell, arch) / "gpu.txt").is_file()
     }
     assert gpu == with_rapids
     for leg in legs:
@@ -74,7 +74,7 @@ def test_each_leg_names_its_base():
 def test_pull_requests_get_the_ci_cells_legs_alone():
     legs = matrix("ci")
     assert {(leg["cell"], leg["platform"], leg["kind"]) for leg in legs} == {
-        (variant.cell, f"linux/{arch}", "images")
+        (str(variant.cell), f"linux/{arch}", "images")
         for variant in variants(["ci"])
         for arch in declaration().architectures
     }

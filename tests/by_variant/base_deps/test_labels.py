@@ -19,7 +19,7 @@ def test_oci_labels_describe_the_image(variant, image):
     labels = image_labels(image)
     for key in ("title", "description", "version", "created"):
         assert labels.get(f"{OCI}.{key}"), f"{variant}: no {OCI}.{key} label: {labels}"
-    assert labels[f"{OCI}.version"] == variant.cell
+    assert labels[f"{OCI}.version"] == str(variant.cell)
     built_with = build_environment()
     for key, variable in (("revision", "REVISION"), ("source", "SOURCE_URL")):
         assert labels.get(f"{OCI}.{key}", "") == built_with[variable], f"{variant}: {key}"

@@ -50,4 +50,4 @@ def test_sbom_is_valid_cyclonedx_naming_the_image(variant, sbom):
     document = sbom()
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(document)) is None
     assert document["metadata"]["component"]["name"].endswith(variant.name)
-    assert document["metadata"]["component"]["version"] == variant.cell
+    assert document["metadata"]["component"]["version"] == str(variant.cell)
