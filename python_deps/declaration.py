@@ -76,7 +76,7 @@ class Declaration:
     hermetic_bases: tuple[HermeticBase, ...]
     release_bases: dict[str, str]  # Python: the image its release legs build on
     architectures: dict[str, str]  # arch: wheel platform tag
-    default_cell: tuple[str, str]  # (Spark line, Python)
+    default_cell: Cell
 
     def by_stage(self, stage: str) -> VariantKind:
         return next(variant for variant in self.variants.values() if variant.stage == stage)
@@ -162,7 +162,7 @@ def declaration() -> Declaration:
         hermetic_bases=tuple(HermeticBase(**base) for base in result("hermetic_bases")),
         release_bases={base["python"]: base["image"] for base in result("release_bases")},
         architectures=result("architectures"),
-        default_cell=(
+        default_cell=Cell(
             literal(block(variables, "SPARK_VERSION")["default"]),
             literal(block(variables, "PYTHON_VERSION")["default"]),
         ),

@@ -71,7 +71,7 @@ def test_the_declaration_python_reads_is_what_bake_evaluates():
         assert target["tags"][0].split(":")[0] == f"spark-k8s-{kind.image}"
     default = definition(("python-deps",))["target"]
     assert {
-        (target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
+        Cell(target["args"]["SPARK_VERSION"], target["args"]["PYTHON_VERSION"])
         for target in default.values()
     } == {matrix.default_cell}
 

@@ -34,8 +34,7 @@ def test_docs_rewrites_a_stale_block_and_check_refuses_it(tmp_path):
 def test_the_cells_table_marks_the_default_cell_and_every_refusal():
     matrix = docs.declaration()
     block = docs.cells_block(matrix)
-    spark, python = matrix.default_cell
-    assert f"**`spark-{spark}-python-{python}`**, default: `latest`" in block
+    assert f"**`{matrix.default_cell}`**, default: `latest`" in block
     for line in matrix.spark_lines.values():
         if set(docs.pythons(matrix)) - set(line.pythons):
             assert line.why in block, f"Spark {line.version}'s refusal is not in the table"

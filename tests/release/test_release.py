@@ -27,7 +27,7 @@ REVISION = "0123456789abcdef0123456789abcdef01234567"
 # The default cell's images, as bake groups.
 GROUPS = "python-deps python-deps-iceberg"
 LEG_TESTS = "-p no:cacheprovider -q -m release"
-CELL = "spark-{}-python-{}".format(*declaration().default_cell)
+CELL = str(declaration().default_cell)
 PLATFORMS = [f"linux/{arch}" for arch in declaration().architectures]
 LOG = ROOT / "reports" / "release-test.log"
 

@@ -135,7 +135,7 @@ def needed_targets(items: list[pytest.Item], selected: list[Variant]) -> list[st
 
 
 # The default cell's Python, as declared (no bake needed).
-DEFAULT_PYTHON = declaration().default_cell[1]
+DEFAULT_PYTHON = declaration().default_cell.python
 
 
 def default_variant() -> Variant:
