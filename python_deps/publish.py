@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 from python_deps import REPORTS, ROOT, cli
+from python_deps.record import Record, RecordedImage
 from python_deps.runner import Refusal, docker, last_line, oras, registry_host, revision
 
 # A push that has not finished by then has stalled (a registry that takes the connection and
@@ -93,33 +94,33 @@ def check_reachable(registry: str) -> None:
         )
 
 
-def planned_pushes(tested: dict, registry: str) -> list[tuple[str, str, dict]]:
+def planned_pushes(tested: Record, registry: str) -> list[tuple[str, str, RecordedImage]]:
     """(local tag, remote tag, tested image) for every tag tested; refuses if any no longer
     matches."""
-    if not tested.get("revision"):
+    if not tested.revision:
         raise Refusal(
             "the test run recorded no revision (run make test in a git checkout):"
             " nothing was pushed"
         )
-    if tested["revision"] != revision():
+    if tested.revision != revision():
         raise Refusal(
-            f"the tests ran on revision {tested['revision']}, the tree is at {revision()}:"
+            f"the tests ran on revision {tested.revision}, the tree is at {revision()}:"
             " run make test again, then publish; nothing was pushed"
         )
     pushes = []
-    for image in tested["images"]:
-        missing = [path for path in image.get("sboms", {}).values() if not (ROOT / path).is_file()]
-        if not image.get("sboms") or missing:
+    for image in tested.images:
+        missing = [path for path in image.sboms.values() if not (ROOT / path).is_file()]
+        if not image.sboms or missing:
             raise Refusal(
-                f"the test run recorded no SBOM for {image['target']}"
+                f"the test run recorded no SBOM for {image.target}"
                 f" ({', '.join(missing) or 'none recorded'}):"
                 " run make test again, then publish; nothing was pushed"
             )
-        for tag in image["tags"]:
+        for tag in image.tags:
             have = local_digest(tag)
-            if have != image["digest"]:
+            if have != image.digest:
                 raise Refusal(
-                    f"{tag} is {have or 'not on this engine'}, the tests tested {image['digest']}:"
+                    f"{tag} is {have or 'not on this engine'}, the tests tested {image.digest}:"
                     " run make test again, then publish; nothing was pushed"
                 )
             pushes.append((tag, f"{registry}{tag.split('/')[-1]}", image))
@@ -192,7 +193,7 @@ def attach_sbom(subject: str, sbom: Path, registry: str) -> str:
     return json.loads(attached.stdout)["digest"]
 
 
-def attach_sboms(remote: str, image: dict, registry: str) -> None:
+def attach_sboms(remote: str, image: RecordedImage, registry: str) -> None:
     """Each platform manifest of the pushed index gets its tested SBOM as a referrer, unless it
     has one already."""
     raw = docker("buildx", "imagetools", "inspect", "--raw", remote).stdout
@@ -211,19 +212,19 @@ def attach_sboms(remote: str, image: dict, registry: str) -> None:
         platform = f"{entry['platform']['os']}/{entry['platform']['architecture']}"
         if platform == "unknown/unknown":
             continue  # a provenance attestation's manifest
-        if platform not in image["sboms"]:
+        if platform not in image.sboms:
             raise Refusal(
                 f"the test run recorded no SBOM of {remote} for {platform}:"
                 " run make test again, then publish"
             )
         subject = f"{repository}@{entry['digest']}"
         try:
-            attach_sbom(subject, ROOT / image["sboms"][platform], registry)
+            attach_sbom(subject, ROOT / image.sboms[platform], registry)
         except Refusal as refusal:
             raise Refusal(
                 f"{refusal}: the image {remote} ({platform}) is pushed; run again to attach it"
             ) from None
-        print(f"{cli.prefix('publish')} {subject} has the SBOM {image['sboms'][platform]}")
+        print(f"{cli.prefix('publish')} {subject} has the SBOM {image.sboms[platform]}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,7 +250,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"no green test run is recorded ({options.tested}):"
                 " run make test, then publish; nothing was pushed"
             )
-        pushes = planned_pushes(json.loads(options.tested.read_text()), registry)
+        try:
+            tested = Record.read(options.tested)
+        except ValueError as error:
+            raise Refusal(
+                f"{error}: run make test again, then publish; nothing was pushed"
+            ) from None
+        pushes = planned_pushes(tested, registry)
         if not shutil.which("oras"):
             raise Refusal(
                 "oras, which attaches the SBOMs, is not on PATH: run scripts/ensure-oras.sh"
@@ -258,11 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         check_reachable(registry)
         attached = set()
         for local, remote, image in pushes:
-            push(local, remote, image["digest"], registry)
+            push(local, remote, image.digest, registry)
             # Referrers point at the manifests, which every tag of an image shares: once per image.
-            if image["digest"] not in attached:
+            if image.digest not in attached:
                 attach_sboms(remote, image, registry)
-                attached.add(image["digest"])
+                attached.add(image.digest)
     except Refusal as refusal:
         print(f"{cli.prefix('publish')} error: {refusal}", file=sys.stderr)
         return 1

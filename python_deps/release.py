@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tarfile
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from python_deps import REPORTS, ROOT, bases, cli
@@ -40,6 +40,7 @@ from python_deps.declaration import Cell, declaration
 from python_deps.matrix import lock_folder, variants
 from python_deps.prove import counts
 from python_deps.publish import attach_sbom, sbom_referrer
+from python_deps.record import Record, RecordedImage
 from python_deps.runner import Refusal, docker, last_line, oras, revision
 from python_deps.sbom import bake_sboms
 
@@ -268,33 +269,33 @@ def copy_by_digest(source: str, repository: str, registry: str, *options: str) -
         raise Refusal(f"copying {source} to {repository} failed: {last_line(copied)}")
 
 
-def stage_image(image: dict, leg: Leg, staging: str, work: Path) -> dict:
+def stage_image(image: RecordedImage, leg: Leg, staging: str, work: Path) -> dict:
     """Push one tested image by digest to staging, from the engine's own bytes (docker save, oras
     cp: no tag anywhere), and attach its SBOM to its platform's manifest."""
-    name = image["tags"][0].split("/")[-1].split(":")[0]
-    tar = work / f"{image['target']}.tar"
+    name = image.tags[0].split("/")[-1].split(":")[0]
+    tar = work / f"{image.target}.tar"
     try:
-        saved = docker("save", "--output", str(tar), image["tags"][0])
+        saved = docker("save", "--output", str(tar), image.tags[0])
         if saved.returncode != 0:
-            raise Refusal(f"docker save {image['tags'][0]} failed: {saved.stderr.strip()}")
+            raise Refusal(f"docker save {image.tags[0]} failed: {saved.stderr.strip()}")
         try:
-            manifest, provenance = tested_index(tar, image["digest"], leg.platform)
+            manifest, provenance = tested_index(tar, image.digest, leg.platform)
         except Refusal as refusal:
-            raise Refusal(f"{image['tags'][0]}: {refusal}; nothing of it was pushed") from None
+            raise Refusal(f"{image.tags[0]}: {refusal}; nothing of it was pushed") from None
         repository = f"{staging}{name}"
-        copy_by_digest(f"{tar}@{image['digest']}", repository, staging, "--from-oci-layout")
+        copy_by_digest(f"{tar}@{image.digest}", repository, staging, "--from-oci-layout")
     finally:
         tar.unlink(missing_ok=True)
     subject = f"{repository}@{manifest}"
     # with_sboms() gave each image its SBOM for the leg's platform.
-    referrer = attach_sbom(subject, Path(image["sboms"][leg.platform]), staging)
-    print(f"{LEG} {leg.name}: {repository}@{image['digest']}")
+    referrer = attach_sbom(subject, Path(image.sboms[leg.platform]), staging)
+    print(f"{LEG} {leg.name}: {repository}@{image.digest}")
     print(f"{LEG} {leg.name}:   {leg.platform} {manifest}, provenance {provenance}")
     print(f"{LEG} {leg.name}:   SBOM {repository}@{referrer}")
     return {
         "image": name,
-        "target": image["target"],
-        "index": image["digest"],
+        "target": image.target,
+        "index": image.digest,
         "manifest": manifest,
         "provenance": provenance,
         "sbom": referrer,
@@ -359,10 +360,10 @@ def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
             )
         images = [
             image
-            for image in with_sboms(json.loads(tested.read_text())["images"], leg, variables, work)
-            if image["target"] in leg.released
+            for image in with_sboms(Record.read(tested).images, leg, variables, work)
+            if image.target in leg.released
         ]
-        missing = set(leg.released) - {image["target"] for image in images}
+        missing = set(leg.released) - {image.target for image in images}
         if missing:
             raise Refusal(f"the tests recorded no image of {', '.join(sorted(missing))}")
         if staging:
@@ -378,12 +379,14 @@ def run_leg(leg: Leg, staging: str, records: Path, pytest_args: str) -> int:
     return 0
 
 
-def with_sboms(images: list[dict], leg: Leg, variables: dict[str, str], work: Path) -> list[dict]:
+def with_sboms(
+    images: tuple[RecordedImage, ...], leg: Leg, variables: dict[str, str], work: Path
+) -> list[RecordedImage]:
     """The tested images, each with its SBOM for the leg's platform: the one its tests checked,
     else baked now from the same build (a leg whose tests leave out test_sbom)."""
-    missing = {image["target"] for image in images if leg.platform not in image.get("sboms", {})}
+    missing = {image.target for image in images if leg.platform not in image.sboms}
     if not missing:
-        return images
+        return list(images)
     selected = [
         variant for variant in variants(list(leg.targets), **variables) if variant.target in missing
     ]
@@ -391,7 +394,7 @@ def with_sboms(images: list[dict], leg: Leg, variables: dict[str, str], work: Pa
     if "error" in baked:
         raise Refusal(f"the SBOMs of the tested images: {baked['error'].splitlines()[0]}")
     return [
-        {**image, "sboms": baked["files"][image["target"]]} if image["target"] in missing else image
+        replace(image, sboms=baked["files"][image.target]) if image.target in missing else image
         for image in images
     ]
 

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from python_deps.record import Record, RecordedImage
 from python_deps.runner import revision
 from python_deps.sbom import keep_sboms
 from tests.utils.once import is_controller, once_of
@@ -15,8 +15,7 @@ from tests.utils.once import is_controller, once_of
 
 def write_tested_record(path: Path, images: list[dict]) -> None:
     """The record of the images a green run tested, with the revision (REVISION)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"revision": revision(), "images": images}, indent=2))
+    Record(revision(), tuple(map(RecordedImage.from_json, images))).write(path)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
