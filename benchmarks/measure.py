@@ -23,18 +23,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from python_deps.bake import MAIN_BAKE_FILES, bake_entitlements, build_environment  # noqa: E402
+from python_deps.bake import (  # noqa: E402
+    MAIN_BAKE_FILES,
+    BakeError,
+    bake_command,
+    build_environment,
+    definition,
+)
 from python_deps.runner import engine_arch  # noqa: E402
 from python_deps.testing.engine import SecondEngine  # noqa: E402
 from python_deps.testing.registry import Registry  # noqa: E402
 
 REPORTS = ROOT / "reports"
 # The main bake files, as the harness reads them, and the benchmarks' targets on them.
-BAKE_FILES = [
-    argument
-    for file in [*MAIN_BAKE_FILES, ROOT / "benchmarks" / "docker-bake.hcl"]
-    for argument in ("--file", str(file))
-]
+BAKE_FILES = (*MAIN_BAKE_FILES, ROOT / "benchmarks" / "docker-bake.hcl")
 MB = 10**6
 # BuildKit's plain progress: "#12 [target stage 2/3] RUN ...", "#12 DONE 4.1s", "#12 CACHED",
 # and for an export "#20 exporting layers 18.3s done", "#20 unpacking to NAME 8.8s done".
@@ -104,20 +106,13 @@ def bake(
     """Bake targets of the bake files into the engine's image store; the seconds it took and its
     log, which also goes to reports/benchmark-LOG.log. A failed bake ends the benchmark, unless
     it may fail: then the log's `error` says why (the naive build's pip can fail an edit)."""
-    # The Makefile's defaults (the host's CA bundle, the commit's time) where a plain run sets none.
-    environment = {**build_environment(), **(variables or {})}
+    # The run's BAKE_FLAGS (a read-only cache) are not for a measured build.
+    environment = {**build_environment(), "BAKE_FLAGS": "", **(variables or {})}
     start = time.monotonic()
     build = subprocess.run(
-        [
-            "docker",
-            "buildx",
-            "bake",
-            *BAKE_FILES,
-            *bake_entitlements(environment),
-            "--progress=plain",
-            *flags,
-            *targets,
-        ],
+        bake_command(
+            "--progress=plain", *flags, *targets, files=BAKE_FILES, environment=environment
+        ),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -147,18 +142,10 @@ def bake(
 
 def bake_definition(*targets: str) -> dict:
     """`docker buildx bake --print` of targets of the bake files."""
-    printed = subprocess.run(
-        ["docker", "buildx", "bake", *BAKE_FILES, "--print", *targets],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if printed.returncode != 0:
-        fail(
-            "cannot read the bake files (is the engine up? `make engine`):\n"
-            f"{printed.stderr[-2000:]}"
-        )
-    return json.loads(printed.stdout)
+    try:
+        return definition(targets, files=BAKE_FILES)
+    except BakeError as error:
+        fail(f"cannot read the bake files (is the engine up? `make engine`):\n{error}")
 
 
 def empty_build_cache() -> None:

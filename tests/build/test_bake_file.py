@@ -1,14 +1,11 @@
 """The bake file: one Dockerfile, one stage per variant, stacked on base-deps, for every cell
 that a Spark line offers; the groups users and CI build."""
 
-import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 from python_deps import DEPS_DIR, ROOT
-from python_deps.bake import MAIN_BAKE_FILES, definition
+from python_deps.bake import definition
 from python_deps.declaration import Cell, declaration
 from python_deps.matrix import variants
 
@@ -121,24 +118,8 @@ def test_ci_group_holds_the_default_cell_and_the_oldest_line():
 def print_variant_targets(**variables: str) -> dict:
     """The default cell's variant targets as bake resolves them with these variables (and no
     other cache settings)."""
-    environment = {
-        name: value for name, value in os.environ.items() if not name.startswith("CACHE_")
-    }
-    printed = subprocess.run(
-        [
-            "docker",
-            "buildx",
-            "bake",
-            *(f"--file={file}" for file in MAIN_BAKE_FILES),
-            "--print",
-            "all",
-        ],
-        env={**environment, **variables},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(printed.stdout)["target"]
+    unset = {"CACHE_REGISTRY": "", "CACHE_DIR": ""}
+    return definition(("all",), variables=tuple({**unset, **variables}.items()))["target"]
 
 
 def test_variants_read_and_write_a_shared_build_cache():
