@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from python_deps import DEPS_DIR, ROOT
-from python_deps.cli import cell_list, from_make, parser, positive
+from python_deps.cli import Parser, cell_list, from_make, parser, positive
 from python_deps.cli import prefix as verb_prefix
 from python_deps.declaration import Cell, Declaration, declaration
 from python_deps.matrix import lock_folder
@@ -317,8 +317,8 @@ def default_uv() -> str:
     return str(beside) if beside.exists() else "uv"
 
 
-def main(argv: list[str] | None = None) -> None:
-    matrix = declaration()
+def command_line(matrix: Declaration) -> Parser:
+    """The verb's options and their help."""
     options = parser("lock", __doc__)
     options.add_argument(
         "--check",
@@ -386,6 +386,12 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("UV") or default_uv(),
         help="The uv to resolve with (default: $UV, else this Python's, else uv on PATH).",
     )
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
+    matrix = declaration()
+    options = command_line(matrix)
     args = options.parse_args(argv)
     offered = matrix.cells()
     unknown = [str(cell) for cell in args.cells or [] if cell not in offered]

@@ -604,7 +604,8 @@ def prefix(value: str) -> str:
     return value if not value or value.endswith("/") else f"{value}/"
 
 
-def main(argv: list[str] | None = None) -> int:
+def command_line() -> tuple[cli.Parser, dict[str, cli.Parser]]:
+    """The verb's parser and its sub-verbs' (matrix, leg, merge), with their options and help."""
     parser = cli.parser("release", __doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     summaries = {
@@ -663,13 +664,16 @@ def main(argv: list[str] | None = None) -> int:
         default=cli.from_make("REGISTRY"),
         help="The prefix of the released names, e.g. ghcr.io/acme/.",
     )
+    return parser, {"matrix": matrix, "leg": leg, "merge": merged}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, sub_verbs = command_line()
     options, unknown = parser.parse_known_args(argv)
+    command = sub_verbs[options.command]
     if unknown:
         # Named by the sub-verb that was given them, not by release.
-        {"matrix": matrix, "leg": leg, "merge": merged}[options.command].error(
-            f"unrecognized arguments: {' '.join(unknown)}"
-        )
-    command = {"matrix": matrix, "leg": leg, "merge": merged}[options.command]
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
     if options.command == "leg":
         cli.require(
             command,

@@ -25,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from python_deps import DEPS_DIR, REPORTS, ROOT
-from python_deps.cli import cell_list, from_make, parser, positive
+from python_deps.cli import Parser, cell_list, from_make, parser, positive
 from python_deps.cli import prefix as verb_prefix
 from python_deps.declaration import declaration
 from python_deps.lock import TEST_TOOL_SETS
@@ -181,7 +181,8 @@ def lock_command(args) -> list[str]:
     ]
 
 
-def main(argv: list[str] | None = None) -> None:
+def command_line() -> Parser:
+    """The verb's options and their help."""
     options = parser("upgrade", __doc__)
     options.add_argument(
         "--package",
@@ -234,6 +235,11 @@ def main(argv: list[str] | None = None) -> None:
         default=ROOT / "docker-bake.json",
         help="Where the lock digests go (default: docker-bake.json).",
     )
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = command_line()
     args = options.parse_args(argv)
 
     trees = locked_trees(args.deps_dir, args.digests_file)
