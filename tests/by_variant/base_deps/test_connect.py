@@ -7,10 +7,8 @@ import json
 from python_deps import REPORTS
 from tests.utils.containers import SPARK_HOME, SPARK_USER, run_json, spark_connect_server
 
-# PySpark's wheel carries the Connect server's jar since 4.0 (4.3's its sbin/start-connect-server.sh
-# too, 4.0's not).
-# Spark 3.5's is a Maven artifact of its own (spark-submit --packages
-# org.apache.spark:spark-connect_2.12:3.5.x, or a Spark distribution): its cells are clients only.
+# PySpark's wheel carries the Connect server's jar since 4.0; Spark 3.5's is a Maven artifact of
+# its own (spark-connect_2.12, or a Spark distribution), so its cells are clients only.
 SERVER_SINCE = 4
 
 
