@@ -155,6 +155,7 @@ function "spark_lines" {
 # The variants, each an image (spark-k8s-IMAGE) from one stage of the Dockerfile on its parent's.
 # device: its tests need a GPU, so `ci` leaves it out. requirements: requirements-NAME.txt, locked
 # as NAME.txt and installed last; layers: locks installed before it, each in a layer of its own.
+# not_on: the Spark lines it is not offered on, each with why; it is offered on every other.
 function "variants" {
   params = []
   result = [
@@ -164,6 +165,7 @@ function "variants" {
       parent       = ""
       requirements = "base"
       device       = false
+      not_on       = {}
       # The rarest to change first, each under the spec's 500 MB: PySpark moves only with the
       # Spark line, then the dataframe core.
       layers      = [{ lock = "base-spark", packages = ["pyspark"] }, { lock = "base-dataframes", packages = ["pandas", "pyarrow", "numpy"] }]
@@ -175,6 +177,7 @@ function "variants" {
       parent       = "python-deps"
       requirements = "gpu"
       device       = true
+      not_on       = {}
       layers       = []
       description  = "Base set + RAPIDS (cuDF, cuML, CuPy) for CUDA 12"
     },
@@ -184,6 +187,7 @@ function "variants" {
       parent       = "python-deps"
       requirements = "iceberg"
       device       = false
+      not_on       = {}
       layers       = []
       description  = "Base set + pyiceberg with pyarrow, SQL catalogs and S3"
     },
@@ -229,6 +233,28 @@ function "release_bases" {
 function "cells" {
   params = []
   result = flatten([for spark, line in spark_lines() : [for python in line.pythons : { spark = spark, python = python }]])
+}
+
+# Whether a cell offers a variant: not on the Spark lines its not_on names.
+function "offers" {
+  params = [variant, cell]
+  result = !contains(keys(variant.not_on), cell.spark)
+}
+
+# Every cell with each variant it offers: the variant targets' matrix.
+function "offered_pairs" {
+  params = []
+  result = flatten([for cell in cells() : [for variant in variants() : { cell = cell, variant = variant } if offers(variant, cell)]])
+}
+
+# The targets of a variant's group on the chosen cell, or, where the cell does not offer it, the
+# one-line reason (bake refuses the group with it, naming the lines that do offer it).
+function "variant_group" {
+  params = [image]
+  result = [for variant in variants() : (offers(variant, chosen_cell())
+    ? target_name(variant, chosen_cell())
+    : "${image} is not offered on Spark ${chosen_cell().spark}: ${lookup(variant.not_on, chosen_cell().spark, "")}; it is on Spark ${join(", ", [for spark in keys(spark_lines()) : spark if !contains(keys(variant.not_on), spark)])}"
+  ) if variant.image == image]
 }
 
 # Why SPARK_VERSION and PYTHON_VERSION name no cell, or "" where they do.
@@ -477,22 +503,21 @@ target "python-base" {
 # One target per cell and variant, each a stage of the same Dockerfile: python-deps-gpu-spark43-py313
 # (the group offered, below, holds them all).
 target "_variant" {
-  name        = target_name(variant, cell)
+  name        = target_name(pair.variant, pair.cell)
   inherits    = ["_common"]
-  description = "Spark ${cell.spark}, Python ${cell.python}: ${variant.description}"
-  target      = variant.stage
-  platforms   = variant_platforms(variant, cell)
-  args        = variant_args(variant, cell)
-  tags        = tags("spark-k8s-${variant.image}", cell)
-  labels      = labels(variant, cell)
-  cache-from  = cache_from(target_name(variant, cell))
-  cache-to    = cache_to(target_name(variant, cell))
+  description = "Spark ${pair.cell.spark}, Python ${pair.cell.python}: ${pair.variant.description}"
+  target      = pair.variant.stage
+  platforms   = variant_platforms(pair.variant, pair.cell)
+  args        = variant_args(pair.variant, pair.cell)
+  tags        = tags("spark-k8s-${pair.variant.image}", pair.cell)
+  labels      = labels(pair.variant, pair.cell)
+  cache-from  = cache_from(target_name(pair.variant, pair.cell))
+  cache-to    = cache_to(target_name(pair.variant, pair.cell))
   # The wheelhouse replaces the Dockerfile's empty stage of that name; nothing else is fetched.
-  contexts = merge(base_context(cell.python), WHEELHOUSE != "" ? { wheelhouse = WHEELHOUSE } : {})
+  contexts = merge(base_context(pair.cell.python), WHEELHOUSE != "" ? { wheelhouse = WHEELHOUSE } : {})
   network  = WHEELHOUSE != "" ? "none" : null
   matrix = {
-    cell    = cells()
-    variant = variants()
+    pair = offered_pairs()
   }
 }
 
@@ -500,22 +525,21 @@ target "_variant" {
 # SBOM_DIR/IMAGE/CELL/linux_ARCH/sbom.cdx.json. From the image's own files, so a cached image
 # costs only the scan.
 target "_variant-sbom" {
-  name        = "${target_name(variant, cell)}-sbom"
+  name        = "${target_name(pair.variant, pair.cell)}-sbom"
   inherits    = ["_common"]
-  description = "SBOM of spark-k8s-${variant.image}:${cell_tag(cell)}, CycloneDX JSON, to ${SBOM_DIR}"
+  description = "SBOM of spark-k8s-${pair.variant.image}:${cell_tag(pair.cell)}, CycloneDX JSON, to ${SBOM_DIR}"
   target      = "sbom"
-  platforms   = variant_platforms(variant, cell)
-  args = merge(variant_args(variant, cell), {
-    SBOM_OF       = variant.stage
-    IMAGE_NAME    = "${REGISTRY}spark-k8s-${variant.image}"
-    IMAGE_VERSION = cell_tag(cell)
+  platforms   = variant_platforms(pair.variant, pair.cell)
+  args = merge(variant_args(pair.variant, pair.cell), {
+    SBOM_OF       = pair.variant.stage
+    IMAGE_NAME    = "${REGISTRY}spark-k8s-${pair.variant.image}"
+    IMAGE_VERSION = cell_tag(pair.cell)
   })
-  contexts = base_context(cell.python)
+  contexts = base_context(pair.cell.python)
   attest   = ["type=provenance,disabled=true"]
-  output   = ["type=local,dest=${SBOM_DIR}/spark-k8s-${variant.image}/${cell_tag(cell)},platform-split=true"]
+  output   = ["type=local,dest=${SBOM_DIR}/spark-k8s-${pair.variant.image}/${cell_tag(pair.cell)},platform-split=true"]
   matrix = {
-    cell    = cells()
-    variant = variants()
+    pair = offered_pairs()
   }
 }
 
@@ -524,7 +548,7 @@ target "wheelhouse" {
   description = "Every file the locks of the default cell's WHEELHOUSE_VARIANTS name, hash-checked, written to WHEELHOUSE (default ./wheelhouse)"
   target      = "wheelhouse-files"
   args = merge(cell_args(chosen_cell()), {
-    WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in variants() : variant_locks(variant) if length(WHEELHOUSE_VARIANTS) == 0 || contains(WHEELHOUSE_VARIANTS, variant.image)])))
+    WHEELHOUSE_LOCKS = join(" ", distinct(flatten([for variant in variants() : variant_locks(variant) if offers(variant, chosen_cell()) && (length(WHEELHOUSE_VARIANTS) == 0 || contains(WHEELHOUSE_VARIANTS, variant.image))])))
   })
   contexts = base_context(chosen_cell().python)
   output   = ["type=local,dest=${WHEELHOUSE != "" ? WHEELHOUSE : "wheelhouse"}"]
@@ -532,38 +556,38 @@ target "wheelhouse" {
 
 # Every cell offered, every variant, and their SBOMs.
 group "offered" {
-  targets = flatten([for variant in variants() : [for cell in cells() : target_name(variant, cell)]])
+  targets = flatten([for variant in variants() : [for cell in cells() : target_name(variant, cell) if offers(variant, cell)]])
 }
 
 group "sbom-offered" {
-  targets = flatten([for variant in variants() : [for cell in cells() : "${target_name(variant, cell)}-sbom"]])
+  targets = flatten([for variant in variants() : [for cell in cells() : "${target_name(variant, cell)}-sbom" if offers(variant, cell)]])
 }
 
 # The chosen cell (CELL, else the default cell), by variant.
 group "python-deps" {
-  targets = ["python-deps-${cell_id(chosen_cell())}"]
+  targets = variant_group("python-deps")
 }
 
 group "python-deps-gpu" {
-  targets = ["python-deps-gpu-${cell_id(chosen_cell())}"]
+  targets = variant_group("python-deps-gpu")
 }
 
 group "python-deps-iceberg" {
-  targets = ["python-deps-iceberg-${cell_id(chosen_cell())}"]
+  targets = variant_group("python-deps-iceberg")
 }
 
 group "all" {
-  targets = images()
+  targets = [for variant in variants() : variant.image if offers(variant, chosen_cell())]
 }
 
 # The chosen cell's variants that need no GPU: what `make build CELL=...` builds and tests.
 group "cell" {
-  targets = [for variant in variants() : target_name(variant, chosen_cell()) if !variant.device]
+  targets = [for variant in variants() : target_name(variant, chosen_cell()) if !variant.device && offers(variant, chosen_cell())]
 }
 
 # The SBOMs of the chosen cell's images (make sbom).
 group "sbom" {
-  targets = [for variant in variants() : "${target_name(variant, chosen_cell())}-sbom"]
+  targets = [for variant in variants() : "${target_name(variant, chosen_cell())}-sbom" if offers(variant, chosen_cell())]
 }
 
 group "bases" {
@@ -572,14 +596,14 @@ group "bases" {
 
 # Every cell offered whose Python has a base image, every variant.
 group "matrix" {
-  targets = flatten([for cell in cells() : [for variant in variants() : target_name(variant, cell)] if base_image(cell.python) != ""])
+  targets = flatten([for cell in cells() : [for variant in variants() : target_name(variant, cell) if offers(variant, cell)] if base_image(cell.python) != ""])
 }
 
 # What `make test` builds and tests (so .ci/run): the base and iceberg variants of the default cell
 # and of the oldest Spark line. The gpu variant would not fit a CI runner's disk beside them
 # (docs/disk.md): gpu-proof proves it in a run of its own, make test-matrix the middle lines.
 group "ci" {
-  targets = flatten([for cell in [default_cell(), { spark = "3.5", python = "3.11" }] : [for variant in variants() : target_name(variant, cell) if !variant.device]])
+  targets = flatten([for cell in [default_cell(), { spark = "3.5", python = "3.11" }] : [for variant in variants() : target_name(variant, cell) if !variant.device && offers(variant, cell)]])
 }
 
 # The gpu variant of the default cell with the image it is tested against, for a run of its own.

@@ -23,7 +23,7 @@ target "bench-naive" {
   output = ["type=image"]
   tags     = ["python-deps-bench-naive${trimprefix(variant.image, "python-deps")}:latest"]
   matrix = {
-    variant = variants()
+    variant = [for variant in variants() : variant if offers(variant, default_cell())]
   }
 }
 
@@ -35,7 +35,7 @@ target "bench-ours" {
   platforms = platforms()
   tags     = ["python-deps-bench-ours${trimprefix(variant.image, "python-deps")}:latest"]
   matrix = {
-    variant = variants()
+    variant = [for variant in variants() : variant if offers(variant, default_cell())]
   }
 }
 

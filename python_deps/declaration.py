@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from python_deps import ROOT
 
@@ -61,6 +62,10 @@ class VariantKind:
     layers: tuple[Layer, ...]
     description: str
     device: bool  # its tests need a GPU
+    not_on: dict[str, str]  # Spark line: why the variant is not offered on it
+
+    def offered_on(self, cell: Cell) -> bool:
+        return cell.spark not in self.not_on
 
 
 @dataclass(frozen=True)
@@ -129,11 +134,12 @@ def block(blocks: list[dict], name: str) -> dict:
 
 
 @cache
-def declaration() -> Declaration:
+def declaration(bake_file: Path = BAKE_FILE) -> Declaration:
+    """The declaration docker-bake.hcl (or a copy of it) holds."""
     # Here, not at the top: Cell is used by verbs that run without the venv's packages.
     import hcl2
 
-    parsed = hcl2.loads(BAKE_FILE.read_text())
+    parsed = hcl2.loads(bake_file.read_text())
     functions = parsed["function"]
 
     def result(name: str):
@@ -152,6 +158,7 @@ def declaration() -> Declaration:
             tuple(Layer(layer["lock"], tuple(layer["packages"])) for layer in entry["layers"]),
             entry["description"],
             entry["device"],
+            dict(entry["not_on"]),
         )
         for entry in result("variants")
     }

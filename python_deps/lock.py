@@ -58,11 +58,17 @@ def joint_name(matrix: Declaration) -> str:
     return "-".join(kind.requirements for kind in matrix.variants.values() if kind.parent)
 
 
-def requirement_files(matrix: Declaration, image: str | None = None) -> list[str]:
+def requirement_files(
+    matrix: Declaration, image: str | None = None, cell: Cell | None = None
+) -> list[str]:
     """The requirement sets resolved into a variant's lock (its lineage's), or into the joint
-    one."""
+    one: of the variants a cell offers, or of all of them."""
     kinds = matrix.lineage(image) if image else matrix.variants.values()
-    return [f"requirements-{kind.requirements}.txt" for kind in kinds]
+    return [
+        f"requirements-{kind.requirements}.txt"
+        for kind in kinds
+        if cell is None or kind.offered_on(cell)
+    ]
 
 
 class Locker:
@@ -175,8 +181,9 @@ class Locker:
             for lock in committed.glob("*.txt"):
                 shutil.copy(lock, scratch)
         joint = f"{relative}/{joint_name(self.matrix)}.txt"
-        self.compile(cell, arch, joint, None, *requirement_files(self.matrix))
-        for kind in self.matrix.variants.values():
+        self.compile(cell, arch, joint, None, *requirement_files(self.matrix, cell=cell))
+        offered = [kind for kind in self.matrix.variants.values() if kind.offered_on(cell)]
+        for kind in offered:
             self.compile(
                 cell,
                 arch,
@@ -184,7 +191,7 @@ class Locker:
                 joint,
                 *requirement_files(self.matrix, kind.image),
             )
-        for kind in self.matrix.variants.values():
+        for kind in offered:
             for layer in kind.layers:
                 self.compile(
                     cell,
@@ -270,6 +277,8 @@ class Locker:
         digests = {}
         for folder in sorted(locks.glob("spark-*/python-*/linux-*")):
             for stage, names in sorted(stages.items()):
+                if not all((folder / f"{name}.txt").is_file() for name in names):
+                    continue  # a variant its cell does not offer
                 content = (locks / "build.txt").read_bytes() + b"".join(
                     (folder / f"{name}.txt").read_bytes() for name in names
                 )

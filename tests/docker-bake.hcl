@@ -15,35 +15,33 @@ function "runtime_args" {
 
 # The runtime image of a variant under the iceberg test image (not tagged: a context alone).
 target "test-runtime" {
-  name        = "${target_name(variant, cell)}-runtime"
-  description = "The spark-runtime example on ${target_name(variant, cell)}"
+  name        = "${target_name(pair.variant, pair.cell)}-runtime"
+  description = "The spark-runtime example on ${target_name(pair.variant, pair.cell)}"
   context     = "examples/spark-runtime"
   target      = "spark-runtime"
-  contexts    = runtime_contexts(variant, cell)
-  args        = runtime_args(cell)
+  contexts    = runtime_contexts(pair.variant, pair.cell)
+  args        = runtime_args(pair.cell)
   matrix = {
-    cell    = cells()
-    variant = variants()
+    pair = offered_pairs()
   }
 }
 
 target "test" {
-  name        = "${target_name(variant, cell)}-test"
-  description = "Test image: ${target_name(variant, cell)} as the spark-runtime example builds on it: Java (${join(" or ", spark_lines()[cell.spark].java)}), the spark user (uid 185), the entrypoint${variant.stage == "iceberg" ? " + moto's S3 server" : ""}"
-  context     = variant.stage == "iceberg" ? "tests/images/runtime" : "examples/spark-runtime"
-  contexts    = variant.stage == "iceberg" ? { spark-runtime = "target:${target_name(variant, cell)}-runtime" } : runtime_contexts(variant, cell)
-  target      = variant.stage == "iceberg" ? "with-object-store" : "spark-runtime"
+  name        = "${target_name(pair.variant, pair.cell)}-test"
+  description = "Test image: ${target_name(pair.variant, pair.cell)} as the spark-runtime example builds on it: Java (${join(" or ", spark_lines()[pair.cell.spark].java)}), the spark user (uid 185), the entrypoint${pair.variant.stage == "iceberg" ? " + moto's S3 server" : ""}"
+  context     = pair.variant.stage == "iceberg" ? "tests/images/runtime" : "examples/spark-runtime"
+  contexts    = pair.variant.stage == "iceberg" ? { spark-runtime = "target:${target_name(pair.variant, pair.cell)}-runtime" } : runtime_contexts(pair.variant, pair.cell)
+  target      = pair.variant.stage == "iceberg" ? "with-object-store" : "spark-runtime"
   secret      = build_secrets()
   # JAVA_VERSIONS for both: the tests read the line's Java versions here.
-  args = runtime_args(cell)
+  args = runtime_args(pair.cell)
   # TAG, where set, as the variants': a build under a tag of its own (a release leg's) leaves
   # the others' test images alone.
-  tags = ["spark-k8s-${variant.image}-test:${TAG != "" ? TAG : cell_tag(cell)}"]
+  tags = ["spark-k8s-${pair.variant.image}-test:${TAG != "" ? TAG : cell_tag(pair.cell)}"]
   # The variants' compression: layers they share are their blobs, not converted ones.
   output = [image_output()]
   matrix = {
-    cell    = cells()
-    variant = variants()
+    pair = offered_pairs()
   }
 }
 

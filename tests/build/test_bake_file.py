@@ -2,11 +2,14 @@
 that a Spark line offers; the groups users and CI build."""
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from python_deps import DEPS_DIR, ROOT
-from python_deps.bake import definition
+from python_deps.bake import bake_command, definition
 from python_deps.declaration import Cell, declaration
+from python_deps.lock import requirement_files
 from python_deps.matrix import variants
 
 VARIANT_STAGES = {kind.image: kind.stage for kind in declaration().variants.values()}
@@ -146,3 +149,47 @@ def test_variants_read_and_write_a_shared_build_cache():
         "cache-from" in target or "cache-to" in target
         for target in print_variant_targets().values()
     )
+
+
+def test_a_variant_is_offered_on_the_lines_its_declaration_says_a_one_line_change(tmp_path):
+    """On a copy of the declaration: a variant not offered on a line has no target there, leaves
+    the groups and the joint lock of that line, and its group refuses in one line naming why and
+    where it is offered; offering it again is deleting that one line (then make lock)."""
+    shutil.copy(ROOT / "docker-bake.json", tmp_path)
+    copy = tmp_path / "docker-bake.hcl"
+    original = (ROOT / "docker-bake.hcl").read_text()
+    iceberg = '"iceberg"\n      device       = false\n      not_on       = {}'
+    assert original.count(iceberg) == 1, "the iceberg variant's not_on line moved"
+    copy.write_text(
+        original.replace(iceberg, iceberg.replace("{}", '{ "4.3" = "no test release yet" }'))
+    )
+    files = (copy, tmp_path / "docker-bake.json")
+    offered = definition(("offered",), files=files)["group"]["offered"]["targets"]
+    assert "python-deps-iceberg-spark43-py313" not in offered
+    assert "python-deps-iceberg-spark42-py313" in offered and "python-deps-spark43-py313" in offered
+    ci = definition(("ci",), files=files)["group"]["ci"]["targets"]
+    assert ci == [
+        "python-deps-spark43-py313",
+        "python-deps-spark35-py311",
+        "python-deps-iceberg-spark35-py311",
+    ], ci
+    refused = subprocess.run(
+        bake_command("--print", "python-deps-iceberg", files=files),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("ERROR")]
+    assert refused.returncode != 0 and len(errors) == 1, refused.stderr
+    assert (
+        "python-deps-iceberg is not offered on Spark 4.3: no test release yet;"
+        " it is on Spark 3.5, 4.0, 4.1, 4.2" in errors[0]
+    ), errors
+    matrix = declaration(copy)
+    assert matrix.variants["python-deps-iceberg"].not_on == {"4.3": "no test release yet"}
+    assert "requirements-iceberg.txt" not in requirement_files(matrix, cell=Cell("4.3", "3.13"))
+    assert "requirements-iceberg.txt" in requirement_files(matrix, cell=Cell("4.2", "3.13"))
+    copy.write_text(original)
+    definition.cache_clear()
+    offered = definition(("offered",), files=files)["group"]["offered"]["targets"]
+    assert "python-deps-iceberg-spark43-py313" in offered
