@@ -4,9 +4,12 @@ only here."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+from python_deps.cli import VERB_ONLY
 
 pytest_plugins = [
     "tests.utils.once",
@@ -42,3 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             " (make test: the disk peaks during the tests)"
         ),
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A make variable meant for one verb (make upgrade CELLS=... runs make test as its proof) is
+    # not the verbs' that the tests run to take as their options' defaults.
+    for name in VERB_ONLY:
+        os.environ.pop(name, None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from typing import NoReturn
 
 PROG = "python-deps"
@@ -41,10 +42,43 @@ def fail(verb: str, message: str, status: int = 1) -> NoReturn:
     raise SystemExit(status)
 
 
+# The make variables the verbs read as their options' defaults (make passes them in the
+# environment); CELL and REGISTRY are bake's variables too.
+MAKE_VARIABLES = (
+    "CELL",
+    "CELLS",
+    "PLATFORM",
+    "VARIANTS",
+    "JOBS",
+    "FULL",
+    "PACKAGES",
+    "UPGRADE_PROOF",
+    "REGISTRY",
+    "STAGING",
+    "RELEASE_GROUP",
+    "RELEASE_RECORDS",
+    "LEG_KIND",
+    "LEG_PYTEST_ARGS",
+    "DRIVER",
+    "EXECUTOR",
+    "BENCH_VARIANTS",
+)
+# Options of one verb, not of the make targets nested in it (an upgrade's proof, a test run).
+VERB_ONLY = tuple(name for name in MAKE_VARIABLES if name not in ("CELL", "REGISTRY"))
+
+
 def from_make(name: str, default=None):
     """An option's default: the make variable of that name, which `make TARGET NAME=value` passes
     in the environment, else the default."""
+    assert name in MAKE_VARIABLES, f"{name} is not in cli.MAKE_VARIABLES"
     return os.environ.get(name) or default
+
+
+def nested_environment(environment: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The environment for a make or test run a verb starts: without the verb-only variables,
+    and without make's own, so that the nested make is a fresh one."""
+    dropped = {*VERB_ONLY, "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKELEVEL"}
+    return {name: value for name, value in environment.items() if name not in dropped}
 
 
 def require(parser: Parser, args: argparse.Namespace, example: str, **variables: str) -> None:

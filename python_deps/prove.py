@@ -3,7 +3,7 @@
 For each cell: `make test` with BAKE_GROUP set to the cell's variant targets and pytest limited
 to the tests of images (marker `cell`; the once-per-run tests are `make test`'s), then the
 cell's images are removed and the build cache trimmed, so that the disk holds one cell at a time
-(a gpu image is about 6 GB). Prints passed/failed/skipped and wall time per cell and writes them
+(a gpu image is gigabytes). Prints passed/failed/skipped and wall time per cell and writes them
 to reports/matrix.json; exits non-zero if any cell failed.
 
 --cells picks cells, --variants leaves variants out (python-deps is always tested).
@@ -58,6 +58,7 @@ def test_cell(cell: Cell, selected: list[Variant]) -> dict:
             "RECORD_TESTED=",
         ],
         cwd=ROOT,
+        env=cli.nested_environment(),
     )
     result = {
         "cell": str(cell),

@@ -25,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from python_deps import DEPS_DIR, REPORTS, ROOT
-from python_deps.cli import Parser, cell_list, from_make, parser, positive
+from python_deps.cli import Parser, cell_list, from_make, nested_environment, parser, positive
 from python_deps.cli import prefix as verb_prefix
 from python_deps.declaration import declaration
 from python_deps.lock import TEST_TOOL_SETS
@@ -212,7 +212,7 @@ def command_line() -> Parser:
     )
     options.add_argument(
         "--proof",
-        default=from_make("UPGRADE_PROOF", "make test"),
+        default=from_make("UPGRADE_PROOF", "make --no-print-directory test"),
         help="The command that must pass for the new locks to stay (UPGRADE_PROOF; make test).",
     )
     options.add_argument(
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
 
     proven = False
     try:
-        if subprocess.run(lock, cwd=ROOT).returncode != 0:
+        if subprocess.run(lock, cwd=ROOT, env=nested_environment()).returncode != 0:
             sys.exit(
                 f"{PREFIX} error: re-resolving the locks failed (the reason is above);"
                 " the locks are as they were"
@@ -268,7 +268,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{PREFIX} proving the new locks: {args.proof}", flush=True)
             junit = REPORTS / "junit.xml"
             junit.unlink(missing_ok=True)
-            if subprocess.run(shlex.split(args.proof), cwd=ROOT).returncode != 0:
+            proof = subprocess.run(shlex.split(args.proof), cwd=ROOT, env=nested_environment())
+            if proof.returncode != 0:
                 failed = failed_tests(junit)
                 named = (
                     (
