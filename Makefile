@@ -89,16 +89,16 @@ lint: venv ## ruff, shellcheck, hadolint, actionlint
 	$(VENV)/bin/actionlint -shellcheck=$(VENV)/bin/shellcheck
 
 publish: venv ## push exactly the images the last green make test tested, by digest, to REGISTRY
-	scripts/ensure-oras.sh
+	$(if $(REGISTRY),scripts/ensure-oras.sh)
 	$(CLI) publish
 release-matrix: venv ## the release's legs as a GitHub Actions matrix (JSON on stdout)
 	@$(CLI) release matrix
 release-leg: venv ## build, test and stage one leg: CELL=... PLATFORM=linux/arm64 STAGING=...
-	scripts/ensure-emulation.sh $(PLATFORM)
+	$(if $(CELL),$(if $(PLATFORM),scripts/ensure-emulation.sh $(PLATFORM)))
 	$(if $(STAGING),scripts/ensure-oras.sh)
 	$(CLI) release leg
 release-merge: venv ## index, promote and tag the legs' tested digests: STAGING=... REGISTRY=...
-	scripts/ensure-oras.sh
+	$(if $(STAGING),$(if $(REGISTRY),scripts/ensure-oras.sh))
 	$(CLI) release merge
 
 test-matrix: BAKE_GROUP := matrix

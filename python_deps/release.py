@@ -675,6 +675,8 @@ def main(argv: list[str] | None = None) -> int:
         # Named by the sub-verb that was given them, not by release.
         command.error(f"unrecognized arguments: {' '.join(unknown)}")
     if options.command == "leg":
+        if options.kind not in ("images", "gpu"):
+            command.error(f"LEG_KIND={options.kind} is not a kind of leg: use images or gpu")
         cli.require(
             command,
             options,
