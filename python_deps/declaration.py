@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -62,7 +62,7 @@ class VariantKind:
     layers: tuple[Layer, ...]
     description: str
     device: bool  # its tests need a GPU
-    not_on: dict[str, str]  # Spark line: why the variant is not offered on it
+    not_on: dict[str, str] = field(hash=False)  # Spark line: why it is not offered there
 
     def offered_on(self, cell: Cell) -> bool:
         return cell.spark not in self.not_on
@@ -133,6 +133,24 @@ def block(blocks: list[dict], name: str) -> dict:
     return next(entry[quoted] for entry in blocks if quoted in entry)
 
 
+def check_offers(lines: dict[str, SparkLine], variants: dict[str, VariantKind]) -> None:
+    """Each variant's not_on names Spark lines, leaves one offered, and covers its parent's: a
+    child exists only where its parent does."""
+    for kind in variants.values():
+        unknown = set(kind.not_on) - set(lines)
+        parent = variants[kind.parent].not_on if kind.parent else {}
+        beyond_parent = set(parent) - set(kind.not_on)
+        problem = ""
+        if unknown:
+            problem = f"names no Spark line: {', '.join(sorted(unknown))}"
+        elif set(kind.not_on) >= set(lines):
+            problem = "leaves no Spark line offered"
+        elif beyond_parent:
+            problem = f"offers lines its parent does not: {', '.join(sorted(beyond_parent))}"
+        if problem:
+            raise ValueError(f"{BAKE_FILE.name}: variants(): {kind.image}'s not_on {problem}")
+
+
 @cache
 def declaration(bake_file: Path = BAKE_FILE) -> Declaration:
     """The declaration docker-bake.hcl (or a copy of it) holds."""
@@ -162,6 +180,7 @@ def declaration(bake_file: Path = BAKE_FILE) -> Declaration:
         )
         for entry in result("variants")
     }
+    check_offers(lines, variants)
     variables = parsed["variable"]
     return Declaration(
         spark_lines=lines,

@@ -149,7 +149,9 @@ class Locker:
 
     def inputs_digest(self, cell: Cell, arch: str) -> str:
         content = f"{cell.spark} {cell.python} {arch}\n{self.uv_version}".encode()
-        for name in ["uv.toml", *requirement_files(self.matrix), f"spark-lines/{cell.spark}.txt"]:
+        # The sets of the variants the cell offers: offering one more re-resolves the folder.
+        sets = requirement_files(self.matrix, cell=cell)
+        for name in ["uv.toml", *sets, f"spark-lines/{cell.spark}.txt"]:
             content += (self.deps / name).read_bytes()
         return hashlib.sha256(content).hexdigest()
 
@@ -176,13 +178,16 @@ class Locker:
         relative = lock_folder(cell, arch, Path("."))
         scratch, committed = self.scratch / relative, lock_folder(cell, arch, self.deps)
         scratch.mkdir(parents=True)
-        # The committed locks are the resolver's preferences, unless upgrading.
+        offered = [kind for kind in self.matrix.variants.values() if kind.offered_on(cell)]
+        names = {joint_name(self.matrix), *(kind.requirements for kind in offered)}
+        names |= {layer.lock for kind in offered for layer in kind.layers}
+        # The committed locks are the resolver's preferences, unless upgrading; those of a
+        # variant the cell no longer offers are not, and go.
         if committed.is_dir() and not self.args.upgrade:
-            for lock in committed.glob("*.txt"):
-                shutil.copy(lock, scratch)
+            for name in names & {lock.stem for lock in committed.glob("*.txt")}:
+                shutil.copy(committed / f"{name}.txt", scratch)
         joint = f"{relative}/{joint_name(self.matrix)}.txt"
         self.compile(cell, arch, joint, None, *requirement_files(self.matrix, cell=cell))
-        offered = [kind for kind in self.matrix.variants.values() if kind.offered_on(cell)]
         for kind in offered:
             self.compile(
                 cell,
@@ -214,6 +219,9 @@ class Locker:
             committed.mkdir(parents=True, exist_ok=True)
             for file in scratch.iterdir():
                 write_if_changed(file, committed / file.name)
+            for lock in committed.glob("*.txt"):
+                if not (scratch / lock.name).exists():
+                    lock.unlink()
 
     def lock_cells(self) -> None:
         folders = []

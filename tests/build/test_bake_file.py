@@ -4,11 +4,14 @@ that a Spark line offers; the groups users and CI build."""
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from python_deps import DEPS_DIR, ROOT
 from python_deps.bake import bake_command, definition
-from python_deps.declaration import Cell, declaration
+from python_deps.declaration import Cell, check_offers, declaration
 from python_deps.lock import requirement_files
 from python_deps.matrix import variants
 
@@ -193,3 +196,25 @@ def test_a_variant_is_offered_on_the_lines_its_declaration_says_a_one_line_chang
     definition.cache_clear()
     offered = definition(("offered",), files=files)["group"]["offered"]["targets"]
     assert "python-deps-iceberg-spark43-py313" in offered
+
+
+@pytest.mark.parametrize(
+    ("not_on", "problem"),
+    [
+        ({"9.9": "x"}, "names no Spark line: 9.9"),
+        ({line: "x" for line in declaration().spark_lines}, "leaves no Spark line offered"),
+    ],
+    ids=["unknown-line", "no-line"],
+)
+def test_a_not_on_that_names_no_line_or_leaves_none_is_refused(not_on, problem):
+    variants = dict(declaration().variants)
+    variants["python-deps-iceberg"] = replace(variants["python-deps-iceberg"], not_on=not_on)
+    with pytest.raises(ValueError, match=f"python-deps-iceberg's not_on {problem}"):
+        check_offers(declaration().spark_lines, variants)
+
+
+def test_a_child_is_offered_only_where_its_parent_is():
+    variants = dict(declaration().variants)
+    variants["python-deps"] = replace(variants["python-deps"], not_on={"4.3": "x"})
+    with pytest.raises(ValueError, match="offers lines its parent does not: 4.3"):
+        check_offers(declaration().spark_lines, variants)
