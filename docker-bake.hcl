@@ -152,10 +152,9 @@ function "spark_lines" {
   }
 }
 
-# The variants, each an image (spark-k8s-IMAGE) from one stage of the Dockerfile on its parent's.
-# device: its tests need a GPU, so `ci` leaves it out. requirements: requirements-NAME.txt, locked
-# as NAME.txt and installed last; layers: locks installed before it, each in a layer of its own.
-# not_on: the Spark lines it is not offered on, each with why; it is offered on every other.
+# Each variant is an image (spark-k8s-IMAGE), a Dockerfile stage on its parent's and a lock NAME
+# (requirements-NAME.txt, installed last after its layers' locks). device: its tests need a GPU,
+# so `ci` leaves it out; not_on: the Spark lines it is not offered on, each with why.
 function "variants" {
   params = []
   result = [

@@ -49,7 +49,6 @@ def module_of(verb: str) -> str:
 # product group, which make venv installs).
 DISTRIBUTIONS = {
     "hcl2": "python-hcl2",
-    "python_on_whales": "python-on-whales",
     "zstandard": "zstandard",
 }
 

@@ -1,6 +1,6 @@
 """Write docs/figures.md, the one page of measured figures, from a run's reports/ folder.
 
-Reads what is there of: disk.json (scripts/disk-space.py: time and peak disk per phase of make
+Reads what is there of: disk.json (python-deps disk watch: time and peak disk per phase of make
 test), junit.xml and junit-slow.xml (the pytest of make test and of make test-slow: passed,
 failed, skipped), matrix.json (make test-matrix: per cell) and
 benchmark*.json (make bench). The page opens with the commit, the date and the machine the run

@@ -67,8 +67,7 @@ def test_the_images_round_trip_through_a_registry(variant_images, sbom_files, tm
 def round_trip_images(variant_images: list[dict], built: dict) -> list[dict]:
     """The images pushed: those built for several platforms (make test builds the default cell's
     python-deps and iceberg so), else the default cell's but the gpu one. Every other image would
-    only take the same code path again, at gigabytes each on the test's disk (the gpu image,
-    6 GB)."""
+    only take the same code path again, at gigabytes each on the test's disk."""
     several = [image for image in variant_images if len(built[image["target"]].platforms) > 1]
     default_cell = [
         image

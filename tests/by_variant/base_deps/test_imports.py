@@ -17,7 +17,7 @@ def test_distribution_imports(run, distribution):
 def test_every_distribution_imports_on_the_foreign_platforms(variant, image):
     """Under emulation, an import of everything takes minutes: where the parent variant's image is
     built for the platform too, its distributions are imported there, and here only the ones this
-    variant adds (it starts with the parent's very layers, tests/test_registry.py)."""
+    variant adds (it starts with the parent's very layers, tests/release/test_registry.py)."""
     if not variant.foreign_platforms:
         pytest.skip(f"{variant} is built for the engine's platform only (PLATFORM_PROFILE)")
     parent = parent_of(variant, variants(bake_group()))
